@@ -1,0 +1,67 @@
+"""Beginner-friendly error display in notebooks (after Berkeley Data 8's helper).
+
+When a notebook imports :mod:`coopdec`, IPython is told to show:
+- a failed answer check (:class:`~coopdec.checks.ReponseIncorrecte`) as its French
+  message alone, without a traceback;
+- a few errors that beginners meet all the time with their usual traceback
+  followed by a short French explanation.
+
+The cell still ends in error, so nbgrader and nbval see a failed cell exactly as
+before: only what the trainee reads changes.
+"""
+
+from __future__ import annotations
+
+from .checks import ReponseIncorrecte
+
+_EXPLANATIONS = {
+    NameError: (
+        "Ce nom n'existe pas encore pour Python. Avez-vous exécuté la cellule qui le crée ? "
+        "Après un redémarrage du noyau, utilisez « Exécuter → Exécuter toutes les cellules "
+        "au-dessus ». Vérifiez aussi l'orthographe (majuscules, accents)."
+    ),
+    NotImplementedError: (
+        "Cette cellule attend votre réponse : remplacez les lignes « # VOTRE CODE ICI » et "
+        "« raise NotImplementedError() » par votre code, puis exécutez-la."
+    ),
+    KeyError: (
+        "Ce nom de colonne ou cette étiquette n'existe pas dans le tableau. Affichez les "
+        "colonnes avec « tableau.columns » et recopiez le nom exact."
+    ),
+    FileNotFoundError: (
+        "Le fichier est introuvable. Pour les données du cours, utilisez "
+        "« charger(\"nom_du_jeu\") » plutôt qu'un chemin de fichier."
+    ),
+}
+
+
+def _explanation_for(error_type: type) -> str | None:
+    for known, text in _EXPLANATIONS.items():
+        if issubclass(error_type, known):
+            return text
+    return None
+
+
+def _show(shell, etype, value, tb, tb_offset=None):
+    if issubclass(etype, ReponseIncorrecte):
+        shell._showtraceback(etype, value, [f"\x1b[31m✗ {value}\x1b[0m"])
+        return None
+    structured = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    shell._showtraceback(etype, value, structured + [f"\x1b[34m💡 {_explanation_for(etype)}\x1b[0m"])
+    return None
+
+
+def installer() -> bool:
+    """Register the display with the running IPython shell, if any.
+
+    Returns True when a shell was found. Calling it twice is harmless.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with Jupyter
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    shell.set_custom_exc((ReponseIncorrecte, *_EXPLANATIONS), _show)
+    return True

@@ -1,0 +1,61 @@
+"""One chart style for the whole course.
+
+Colour-blind-safe palette (Okabe & Ito), readable sizes, French number format,
+and every chart with a title, its units and its source written under it.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+from matplotlib.ticker import FuncFormatter
+
+__all__ = ["PALETTE", "appliquer_style", "nombre_fr", "mettre_en_forme"]
+
+# Okabe, M. & Ito, K. (2008), « Color Universal Design », distinguishable by
+# people with the common forms of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+
+def appliquer_style() -> None:
+    """Set the course's matplotlib defaults (called when coopdec is imported)."""
+    mpl.rcParams.update({
+        "axes.prop_cycle": mpl.cycler(color=PALETTE),
+        "figure.figsize": (8, 4.5),
+        "figure.dpi": 100,
+        "font.size": 11,
+        "axes.titlesize": 13,
+        "axes.titleweight": "bold",
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "figure.constrained_layout.use": True,
+    })
+
+
+def nombre_fr(valeur: float, decimales: int = 0) -> str:
+    """Format a number the French way: 12 345,6 (narrow no-break space, decimal comma)."""
+    text = f"{valeur:,.{decimales}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def mettre_en_forme(ax, *, titre: str, source: str, axe_y: str | None = None,
+                    axe_x: str | None = None, decimales: int = 0):
+    """Give a chart its title, axis labels with units, French numbers and its source.
+
+    ``source`` is written under the chart, e.g. « Source : Sénat, rapport n° 123 ».
+    Returns ``ax`` so that calls can be chained.
+    """
+    if not titre or not source:
+        raise ValueError("Un graphique du cours a toujours un titre et une source.")
+    ax.set_title(titre)
+    if axe_y is not None:
+        ax.set_ylabel(axe_y)
+    if axe_x is not None:
+        ax.set_xlabel(axe_x)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: nombre_fr(v, decimales)))
+    prefix = "" if source.lower().startswith("source") else "Source : "
+    ax.figure.text(0.01, -0.02, prefix + source, ha="left", va="top", fontsize=8, color="#444444",
+                   wrap=True)
+    return ax
+
