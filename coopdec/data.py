@@ -39,7 +39,7 @@ _PATTERNS = {
 }
 _EXPECTED = {
     "integer": "des nombres entiers",
-    "number": "des nombres écrits avec un point décimal (par exemple 12.5)",
+    "number": "des nombres, avec un point décimal comme 12.5",
     "boolean": "les valeurs true ou false",
     "date": "des dates au format AAAA-MM-JJ",
     "string": "du texte",
