@@ -138,10 +138,10 @@ _NOT_ANSWERED = (
 )
 
 
-def _require_answer(value) -> None:
+def _require_answer(value, *, text_expected: bool = True) -> None:
     if value is None or value is Ellipsis:
         raise ReponseIncorrecte(_NOT_ANSWERED)
-    if isinstance(value, str) and not value.strip():
+    if text_expected and isinstance(value, str) and not value.strip():
         raise ReponseIncorrecte("Votre réponse est une chaîne vide : écrivez-la entre les guillemets.")
 
 
@@ -240,13 +240,14 @@ def verifier_nombre(reponse, empreinte_attendue: str, *, decimales: int = 0,
                     unite: str = "", relire: str | None = None,
                     bravo: str | None = None) -> None:
     """Check a number, compared after rounding to ``decimales`` decimals."""
-    _require_answer(reponse)
+    _require_answer(reponse, text_expected=False)
     if isinstance(reponse, bool) or not isinstance(reponse, numbers.Real):
         hint = ""
         if isinstance(reponse, str):
             hint = " Écrivez le nombre sans guillemets, avec un point décimal (ex. 12.5)."
         elif isinstance(reponse, (pd.Series, pd.DataFrame)):
-            hint = " Extrayez la valeur du tableau (par exemple avec .sum() ou .loc[...])."
+            hint = (" Extrayez du tableau la seule valeur demandée (selon la question : .sum(), "
+                    ".max(), .mean(), .loc[...]…).")
         raise ReponseIncorrecte(f"On attend un nombre ; vous avez donné {_type_name(reponse)}.{hint}")
     if not math.isfinite(float(reponse)):
         raise ReponseIncorrecte("Votre résultat n'est pas un nombre fini (NaN ou infini) : "

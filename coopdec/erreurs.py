@@ -17,8 +17,9 @@ from .checks import ReponseIncorrecte
 _EXPLANATIONS = {
     NameError: (
         "Ce nom n'existe pas encore pour Python. Avez-vous exécuté la cellule qui le crée ? "
-        "Après un redémarrage du noyau, utilisez « Exécuter → Exécuter toutes les cellules "
-        "au-dessus ». Vérifiez aussi l'orthographe (majuscules, accents)."
+        "S'il s'agit d'une réponse (reponse_…), complétez d'abord la cellule de réponse et "
+        "exécutez-la. Après un redémarrage du noyau, utilisez le menu Exécuter → « Exécuter tout "
+        "au-dessus de la cellule sélectionnée ». Vérifiez aussi l'orthographe (majuscules, accents)."
     ),
     NotImplementedError: (
         "Cette cellule attend votre réponse : remplacez les lignes « # VOTRE CODE ICI » et "

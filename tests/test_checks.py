@@ -151,8 +151,9 @@ def test_integer_and_float_give_the_same_fingerprint(capsys):
     [
         (60.0, "n'est pas la valeur attendue"),
         ("59.6", "sans guillemets"),
+        ("", "sans guillemets"),
         (True, "booléen"),
-        (pd.Series([59.6]), "Extrayez la valeur"),
+        (pd.Series([59.6]), "seule valeur demandée"),
         (math.nan, "pas un nombre fini"),
         (None, "pas encore répondu"),
     ],
