@@ -13,6 +13,7 @@ from . import erreurs, style
 from .checks import ReponseIncorrecte
 from .data import DatasetError, charger, jeux_de_donnees
 from .quiz import afficher_quiz
+from .sauvegarde import restaurer_reponses, sauvegarder_reponses
 from .style import mettre_en_forme, nombre_fr
 
 __all__ = [
