@@ -259,3 +259,43 @@ def test_rebuild_gives_byte_identical_files(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == committed
     for name in committed:
         assert (tmp_path / name).read_bytes() == (DATASETS / name).read_bytes(), name
+
+
+# --------------------------------------------------------------------------
+# Actors and their relations (unit 03)
+# --------------------------------------------------------------------------
+
+def test_every_relation_joins_two_listed_actors_and_every_actor_is_linked():
+    actors = set(charger("acteurs_aect")["acteur"])
+    relations = charger("relations_acteurs_aect")
+    ends = set(relations["de"]) | set(relations["vers"])
+    assert ends <= actors, ends - actors
+    assert actors <= ends, actors - ends
+    assert not (relations["de"] == relations["vers"]).any()
+
+
+def test_actors_cover_every_level_and_the_institutions_of_the_programme():
+    actors = charger("acteurs_aect").set_index("acteur")
+    assert set(actors["niveau"]) == {"international", "européen", "national", "régional", "local",
+                                     "partenaire"}
+    for name in ["CNCD", "DCTCIV", "Ambassades de France", "Préfectures", "AFD", "Union européenne",
+                 "PLATFORMA", "CGLU", "CUF", "AFCCRE", "Régions de France", "ARRICOD", "RRMA",
+                 "pS-Eau", "Autorités locales étrangères"]:
+        assert name in actors.index, name
+    assert actors.loc["CNCD", "creation"] == 1992
+    assert actors.loc["DCTCIV", "creation"] == 2023 and "seule" in actors.loc["DCTCIV", "note"]
+    assert 15 <= len(actors) <= 30
+
+
+def test_relations_that_rest_on_an_article_cite_it():
+    relations = charger("relations_acteurs_aect")
+    forbidden = relations[relations["relation"] == "interdiction"]
+    assert list(zip(forbidden["de"], forbidden["vers"])) == [("Collectivités françaises",
+                                                              "Pays partenaires")]
+    assert forbidden["description"].str.contains("L1115-5").all()
+    cooperation = relations[(relations["de"] == "Collectivités françaises")
+                            & (relations["vers"] == "Autorités locales étrangères")]
+    assert cooperation["description"].str.contains("L1115-1").all()
+    declared = relations[(relations["vers"] == "CNCD") & (relations["relation"] == "information_controle")
+                         & (relations["de"] == "Collectivités françaises")]
+    assert declared["description"].str.contains("L1115-6").all()

@@ -8,8 +8,9 @@ Inputs, read-only (default ``<repo>/../shared/sources``; see each ``PROVENANCE.m
   pairs. They are never copied: only the counts computed here go into
   ``datasets/``, each table under the licence of its source;
 
-and, in ``tools/saisies/``, the hand-curated timeline (``chronologie_aect.csv``)
-and the metadata of every dataset (``metadonnees.yml``: titles, licences,
+and, in ``tools/saisies/``, the hand-curated timeline (``chronologie_aect.csv``),
+table of actors and their relations (``acteurs_aect.csv``,
+``relations_acteurs_aect.csv``) and the metadata of every dataset (``metadonnees.yml``: titles, licences,
 sources, schemas, datacards).
 
 Outputs: one CSV per dataset, ``datapackage.json`` (Frictionless Data Package)
@@ -36,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ENTRIES = Path(__file__).resolve().parent / "saisies"
 METADATA = ENTRIES / "metadonnees.yml"
 TIMELINE = ENTRIES / "chronologie_aect.csv"
+ACTORS = ENTRIES / "acteurs_aect.csv"
+RELATIONS = ENTRIES / "relations_acteurs_aect.csv"
 
 UNKNOWN = "non déterminé"
 NO_REGION = "non rattachée"
@@ -154,6 +157,21 @@ def timeline_table(schema: dict) -> pd.DataFrame:
     if not (dated["date"].str[:4] == dated["annee"]).all():
         raise BuildError(f"{TIMELINE} : l'année d'une date ne correspond pas à la colonne annee.")
     return tidy(src, {column: column for column in src.columns}, {}, schema, str(TIMELINE))
+
+
+def actors_tables(schemas: dict) -> dict[str, pd.DataFrame]:
+    """The actors and their relations; every relation must join two listed actors."""
+    actors = read_texts(ACTORS)
+    relations = read_texts(RELATIONS)
+    unknown = sorted((set(relations["de"]) | set(relations["vers"])) - set(actors["acteur"]))
+    if unknown:
+        raise BuildError(f"{RELATIONS} : acteurs absents de {ACTORS.name} : {unknown}")
+    return {
+        "acteurs_aect": tidy(actors, {column: column for column in actors.columns}, {},
+                             schemas["acteurs_aect"], str(ACTORS)),
+        "relations_acteurs_aect": tidy(relations, {column: column for column in relations.columns},
+                                       {}, schemas["relations_acteurs_aect"], str(RELATIONS)),
+    }
 
 
 # --------------------------------------------------------------------------
@@ -428,6 +446,7 @@ def all_tables(sources: Path, meta: dict) -> tuple[dict[str, pd.DataFrame], dict
     tables = {name: tidy(read_texts(sources / path), renames, constants, schemas[name], path)
               for name, (path, renames, constants) in CURATED.items()}
     tables["chronologie_aect"] = timeline_table(schemas["chronologie_aect"])
+    tables.update(actors_tables(schemas))
     wikidata, wikidata_stats = wikidata_tables(sources / "jumelages_wikidata_2017")
     wikipedia, wikipedia_stats = wikipedia_tables(sources / "jumelages_wikipedia_en")
     tables.update({name: table.reset_index(drop=True)
