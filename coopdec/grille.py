@@ -686,17 +686,19 @@ def radar(grilles, *, source: str | None = None, titre: str | None = None, ax=No
     ax.set_theta_offset(math.pi / 2)
     ax.set_theta_direction(-1)
     undocumented = False
-    for table in tables:
+    styles = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D")]
+    for number, table in enumerate(tables):
         levels = [float("nan") if pd.isna(v) else float(v) for v in table["niveau"]]
         undocumented = undocumented or any(math.isnan(v) for v in levels)
-        line, = ax.plot(angles + angles[:1], levels + levels[:1], marker="o", linewidth=2,
-                        markersize=6, label=_legend_label(table))
+        linestyle, marker = styles[number % len(styles)]
+        line, = ax.plot(angles + angles[:1], levels + levels[:1], linestyle=linestyle,
+                        marker=marker, linewidth=2, markersize=7, label=_legend_label(table))
         if not any(math.isnan(v) for v in levels):
             ax.fill(angles, levels, alpha=0.12, color=line.get_color())
     mettre_en_forme(ax, titre=titre, source=source)
     ax.set_xticks(angles)
     ax.set_xticklabels([textwrap.fill(_BY_CODE[code].court, 16) for code in _CODES], fontsize=9)
-    ax.tick_params(axis="x", pad=14)
+    ax.tick_params(axis="x", pad=18)
     ax.set_ylim(0, max(NIVEAUX))
     ax.set_rorigin(-0.6)  # level 0 is a ring, not the centre, so that it stays visible
     ax.set_yticks(list(NIVEAUX))
@@ -705,11 +707,11 @@ def radar(grilles, *, source: str | None = None, titre: str | None = None, ax=No
     for label in ax.get_yticklabels():
         label.set_bbox({"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
     ax.set_rlabel_position(180 / count)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=9,
-              title="Niveau de chaque critère, de 0 (absent) à 3 (avancé)", title_fontsize=9)
+    legend_title = "Niveau de chaque critère, de 0 (absent) à 3 (avancé)"
     if undocumented:
-        ax.figure.text(0.99, -0.02, "Tracé interrompu : critère non documenté.", ha="right",
-                       va="top", fontsize=8, color="#444444")
+        legend_title += "\nTracé interrompu : critère non documenté"
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=9,
+              title=legend_title, title_fontsize=9)
     return ax
 
 

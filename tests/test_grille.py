@@ -299,7 +299,8 @@ def test_radar_draws_each_relation_with_title_source_and_levels():
     assert ax.get_title() == "Grille d'analyse : A et B"
     texts = [t.get_text() for t in fig.texts]
     assert "Source : Fiche du cours, §5" in texts
-    assert "Tracé interrompu : critère non documenté." in texts
+    assert texts == ["Source : Fiche du cours, §5"]
+    assert ax.get_legend().get_title().get_text().endswith("\nTracé interrompu : critère non documenté")
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0 absent", "1 amorcé", "2 établi", "3 avancé"]
     labels = [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()]
     assert labels[0] == "Gouvernance et réciprocité" and len(labels) == 8
@@ -317,6 +318,9 @@ def test_radar_of_an_incomplete_grid_and_custom_title():
     assert G.radar(grid, source="Essai", titre="Mon titre", ax=ax) is ax
     assert ax.get_title() == "Mon titre"
     assert ax.get_legend().get_texts()[0].get_text() == "C (grille incomplète, pas de score)"
+    complete = G.radar(filled("D"), source="Essai")
+    assert "Tracé interrompu" not in complete.get_legend().get_title().get_text()
+    plt.close(complete.figure)
     plt.close(fig)
 
 
