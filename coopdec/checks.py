@@ -30,6 +30,7 @@ __all__ = [
     "verifier_nombre",
     "verifier_texte",
     "verifier_tableau",
+    "verifier_graphique",
 ]
 
 _DIGEST_LENGTH = 16
@@ -89,7 +90,8 @@ def empreinte(valeur, sel: str, *, genre: str = "choix", decimales: int = 0,
 
     ``genre`` is the kind of check that will read it: ``"choix"`` (a letter),
     ``"choix_multiples"`` or ``"ordre"`` (several letters), ``"texte"``,
-    ``"nombre"`` (rounded to ``decimales``) or ``"tableau"`` (a DataFrame or
+    ``"nombre"`` (rounded to ``decimales``), ``"valeurs"`` (several numbers, in
+    any order, e.g. the bars of a chart) or ``"tableau"`` (a DataFrame or
     Series, numbers rounded to ``decimales``, restricted to ``colonnes`` as
     :func:`verifier_tableau` does).
     """
@@ -106,6 +108,8 @@ def empreinte(valeur, sel: str, *, genre: str = "choix", decimales: int = 0,
     elif genre == "nombre":
         _refuse_rounding_edge(float(valeur), decimales)
         canonical = _canonical_number(valeur, decimales)
+    elif genre == "valeurs":
+        canonical = _canonical_values(valeur, decimales)
     elif genre == "tableau":
         frame = _as_frame(valeur)
         canonical = _canonical_table(frame[colonnes] if colonnes else frame, decimales)
@@ -269,6 +273,10 @@ def verifier_texte(reponse, empreinte_attendue: str, *, relire: str | None = Non
     _bravo(bravo)
 
 
+def _canonical_values(values, decimals: int) -> str:
+    return ",".join(sorted(_canonical_number(v, decimals) for v in values))
+
+
 def _as_frame(table) -> pd.DataFrame:
     """A DataFrame whose named index levels (group keys) became columns."""
     frame = table.to_frame() if isinstance(table, pd.Series) else table
@@ -320,4 +328,52 @@ def verifier_tableau(reponse, empreinte_attendue: str, *, lignes: int,
     if not _matches(empreinte_attendue, _canonical_table(frame, decimales)):
         raise _wrong("La forme du tableau est bonne, mais certaines valeurs diffèrent de celles attendues.",
                      relire)
+    _bravo(bravo)
+
+
+def _plotted_values(ax) -> list[float]:
+    """Bar lengths (heights of vertical bars, widths of horizontal ones)."""
+    from matplotlib.container import BarContainer
+
+    values = []
+    for container in ax.containers:
+        if isinstance(container, BarContainer):
+            values.extend(float(v) for v in container.datavalues)
+    return values
+
+
+def verifier_graphique(graphique, *, barres: int | None = None,
+                       empreinte_valeurs: str | None = None, decimales: int = 0,
+                       relire: str | None = None, bravo: str | None = None) -> None:
+    """Check a chart: a matplotlib ``Axes`` (or ``Figure``) with a title and a source.
+
+    With ``barres``, the chart must be a bar chart with that many bars; with
+    ``empreinte_valeurs`` (``genre="valeurs"``), the bar lengths must be the
+    expected numbers, in any order.
+    """
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    _require_answer(graphique, text_expected=False)
+    if isinstance(graphique, Figure):
+        if not graphique.axes:
+            raise ReponseIncorrecte("Votre figure est vide : tracez quelque chose dans ax.")
+        graphique = graphique.axes[0]
+    if not isinstance(graphique, Axes):
+        raise ReponseIncorrecte(
+            "On attend un graphique matplotlib, la variable ax créée par « fig, ax = plt.subplots() » ; "
+            f"vous avez donné {_type_name(graphique)}."
+        )
+    advice = "utilisez mettre_en_forme(ax, titre=..., source=...)."
+    if not graphique.get_title().strip():
+        raise ReponseIncorrecte("Votre graphique n'a pas de titre : " + advice)
+    if not any(text.get_text().strip() for text in graphique.figure.texts):
+        raise ReponseIncorrecte("Votre graphique n'indique pas sa source sous le tracé : " + advice)
+    values = _plotted_values(graphique)
+    if barres is not None and len(values) != barres:
+        kind = "aucune barre" if not values else f"{len(values)} barre(s)"
+        raise _wrong(f"Votre graphique a {kind} ; on en attend {barres}.", relire)
+    if empreinte_valeurs is not None and not _matches(empreinte_valeurs, _canonical_values(values, decimales)):
+        raise _wrong("Le graphique est bien présenté, mais les longueurs des barres ne sont pas celles "
+                     "attendues : vérifiez le tableau que vous tracez.", relire)
     _bravo(bravo)

@@ -7,6 +7,7 @@ and every chart with a title, its units and its source written under it.
 from __future__ import annotations
 
 import matplotlib as mpl
+from matplotlib.category import StrCategoryConverter
 from matplotlib.ticker import FuncFormatter
 
 __all__ = ["PALETTE", "appliquer_style", "nombre_fr", "mettre_en_forme"]
@@ -39,12 +40,18 @@ def nombre_fr(valeur: float, decimales: int = 0) -> str:
     return text.replace(",", "\u202f").replace(".", ",")
 
 
+def _holds_names(axis) -> bool:
+    """True when an axis shows categories (e.g. country names) rather than numbers."""
+    return isinstance(axis.get_converter(), StrCategoryConverter)
+
+
 def mettre_en_forme(ax, *, titre: str, source: str, axe_y: str | None = None,
                     axe_x: str | None = None, decimales: int = 0):
     """Give a chart its title, axis labels with units, French numbers and its source.
 
     ``source`` is written under the chart, e.g. « Source : Sénat, rapport n° 123 ».
-    Returns ``ax`` so that calls can be chained.
+    Numbers are written the French way on the value axis: the y axis, or the x
+    axis when the y axis holds names (horizontal bars). Returns ``ax``.
     """
     if not titre or not source:
         raise ValueError("Un graphique du cours a toujours un titre et une source.")
@@ -53,7 +60,9 @@ def mettre_en_forme(ax, *, titre: str, source: str, axe_y: str | None = None,
         ax.set_ylabel(axe_y)
     if axe_x is not None:
         ax.set_xlabel(axe_x)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: nombre_fr(v, decimales)))
+    value_axis = ax.xaxis if _holds_names(ax.yaxis) else ax.yaxis
+    if not _holds_names(value_axis):
+        value_axis.set_major_formatter(FuncFormatter(lambda v, _pos: nombre_fr(v, decimales)))
     prefix = "" if source.lower().startswith("source") else "Source : "
     ax.figure.text(0.01, -0.02, prefix + source, ha="left", va="top", fontsize=8, color="#444444",
                    wrap=True)

@@ -10,6 +10,7 @@ from coopdec.checks import (
     empreinte,
     verifier_choix,
     verifier_choix_multiples,
+    verifier_graphique,
     verifier_nombre,
     verifier_ordre,
     verifier_tableau,
@@ -216,3 +217,58 @@ def test_table_missing_values_are_compared(capsys):
     table = pd.DataFrame({"a": pd.array([1, None], dtype="Int64"), "b": ["x", None]})
     verifier_tableau(table, empreinte(table, "q", genre="tableau"), lignes=2)
     assert "Bravo" in capsys.readouterr().out
+
+
+# -- charts -----------------------------------------------------------------
+
+@pytest.fixture
+def bar_chart():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from coopdec.style import mettre_en_forme
+
+    fig, ax = plt.subplots()
+    ax.bar(["Maroc", "Mali", "Burkina Faso"], [40, 40, 29])
+    mettre_en_forme(ax, titre="Jumelages", source="Wikidata, 2017")
+    yield ax
+    plt.close(fig)
+
+
+def test_chart_right(bar_chart, capsys):
+    fingerprint = empreinte([29, 40, 40], "q", genre="valeurs")
+    verifier_graphique(bar_chart, barres=3, empreinte_valeurs=fingerprint)
+    verifier_graphique(bar_chart.figure, barres=3)
+    assert capsys.readouterr().out.count("Bravo") == 2
+
+
+def test_chart_horizontal_bars_are_measured_by_their_length(capsys):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.barh(["Maroc", "Mali"], [40, 29])
+    ax.set_title("Jumelages")
+    fig.text(0, 0, "Source : Wikidata")
+    verifier_graphique(ax, barres=2, empreinte_valeurs=empreinte([40, 29], "q", genre="valeurs"))
+    assert "Bravo" in capsys.readouterr().out
+    plt.close(fig)
+
+
+def test_chart_messages(bar_chart):
+    import matplotlib.pyplot as plt
+
+    fingerprint = empreinte([29, 40, 41], "q", genre="valeurs")
+    assert "longueurs des barres" in refused(verifier_graphique, bar_chart, empreinte_valeurs=fingerprint)
+    assert "3 barre(s) ; on en attend 5" in refused(verifier_graphique, bar_chart, barres=5)
+    assert "plt.subplots()" in refused(verifier_graphique, "graphique")
+    assert "pas encore répondu" in refused(verifier_graphique, None)
+    fig, ax = plt.subplots()
+    assert "pas de titre" in refused(verifier_graphique, ax)
+    ax.set_title("Titre")
+    assert "source" in refused(verifier_graphique, ax)
+    fig.text(0, 0, "Source : x")
+    assert "aucune barre" in refused(verifier_graphique, ax, barres=2)
+    plt.close(fig)
+    assert "figure est vide" in refused(verifier_graphique, plt.figure())

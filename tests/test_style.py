@@ -43,3 +43,13 @@ def test_a_chart_without_title_or_source_is_refused():
     with pytest.raises(ValueError):
         style.mettre_en_forme(ax, titre="x", source="")
     plt.close(fig)
+
+
+def test_names_on_the_y_axis_are_kept_and_numbers_go_on_x():
+    fig, ax = plt.subplots()
+    ax.barh(["Maroc", "Mali"], [40, 1234.5])
+    style.mettre_en_forme(ax, titre="Jumelages", source="Wikidata", decimales=1)
+    assert ax.xaxis.get_major_formatter()(1234.5, 0) == "1\u202f234,5"
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Maroc", "Mali"]
+    plt.close(fig)
