@@ -293,15 +293,15 @@ EXCEPTIONS = {
 # the service, and whether the sheet says the action must stay in that field.
 _ONE_PERCENT = {
     "un_pour_cent_eau": ("L1115-1-1", ("commune", "epci", "syndicat_mixte"),
-                         "les services d'eau potable et d'assainissement", True),
+                         "l'eau potable et de l'assainissement", True),
     "un_pour_cent_energie": ("L1115-1-1", ("commune", "epci", "syndicat_mixte"),
-                             "les services de distribution d'électricité et de gaz", True),
+                             "la distribution d'électricité et de gaz", True),
     "un_pour_cent_dechets": ("L1115-1-2", ("commune", "epci", "syndicat_mixte"),
-                             "la collecte ou le traitement des déchets des ménages", False),
+                             "la collecte ou du traitement des déchets des ménages", False),
     "un_pour_cent_mobilite": ("L1115-3", None,
-                              "les services de mobilité (autorité organisatrice de la mobilité, "
-                              "commune organisant des services de mobilité ou Île-de-France "
-                              "Mobilités)", False),
+                              "l'organisation de la mobilité (autorité organisatrice de la "
+                              "mobilité, commune qui organise des services de mobilité ou "
+                              "Île-de-France Mobilités)", False),
 }
 
 
@@ -693,7 +693,7 @@ def _local_partner(projet: Projet) -> Avis:
                           "vous en signez une, elle précise l'objet des actions et le montant "
                           "prévisionnel des engagements, et n'entre en vigueur qu'à sa "
                           "transmission au représentant de l'État.")
-    if not projet.convention:
+    if projet.convention is False or projet.partenaire == "aucun":
         rappels.insert(0, "Même sans convention, un acte (charte, déclaration, délibération) est "
                           "transmis au représentant de l'État et peut être déféré (circulaire du "
                           "24 mai 2018).")
@@ -723,19 +723,19 @@ def _one_percent(projet: Projet, conditions: list, reserves: list) -> Avis | Non
     grounds = _grounds(key, "L1115-1")
     name = FINANCEMENTS[projet.financement]
     if porteurs is not None and projet.porteur not in porteurs:
-        return Avis(IMPOSSIBLE, f"{name.capitalize()} est ouvert aux communes, EPCI et syndicats "
+        return Avis(IMPOSSIBLE, f"{_upper_first(name)} est ouvert aux communes, EPCI et syndicats "
                                 f"mixtes chargés de {service}, pas à {PORTEURS[projet.porteur]}. "
                                 "(Le budget général reste possible, sur le fondement de "
                                 "L1115-1.)", grounds)
     if projet.charge_du_service is False:
-        return Avis(IMPOSSIBLE, f"Seul qui est chargé de {service} peut utiliser {name}, sur les "
-                                "ressources de ce service.", grounds)
+        return Avis(IMPOSSIBLE, f"Seuls ceux qui sont chargés de {service} peuvent utiliser "
+                                f"{name}, sur les ressources de ce service.", grounds)
     if projet.part_budget_pct is not None and projet.part_budget_pct > 1:
         return Avis(IMPOSSIBLE, f"{_pct(projet.part_budget_pct)} des ressources du budget du "
                                 f"service : {name} est plafonné à 1 % ; la part qui dépasse ne "
                                 "peut pas être prise sur ce budget.", grounds)
     if same_field and projet.meme_domaine is False:
-        return Avis(IMPOSSIBLE, f"{name.capitalize()} finance des actions dans le domaine du "
+        return Avis(IMPOSSIBLE, f"{_upper_first(name)} finance des actions dans le domaine du "
                                 "service (eau et assainissement, ou électricité et gaz), pas "
                                 "dans un autre domaine.", grounds)
     if projet.charge_du_service is None:
@@ -754,6 +754,10 @@ def _one_percent(projet: Projet, conditions: list, reserves: list) -> Avis | Non
     if projet.financement == "un_pour_cent_energie":
         reserves.append(_RESERVES["energie"])
     return None
+
+
+def _upper_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _pct(value: float) -> str:

@@ -186,7 +186,8 @@ def test_a_convention_not_yet_transmitted_must_be_sent_to_the_prefecture():
 def test_the_convention_is_optional_since_2014():
     avis = analyser(**facts(COOPERATION, convention=None, convention_transmise=None))
     assert avis.verdict == "possible"
-    assert "facultative" in avis.rappels[1]
+    assert "facultative" in avis.rappels[0]
+    assert not any("Même sans convention" in rappel for rappel in avis.rappels)
     avis = analyser(**facts(COOPERATION, convention=False, convention_transmise=None))
     assert avis.verdict == "possible"
     assert "24 mai 2018" in avis.rappels[0]
