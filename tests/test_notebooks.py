@@ -91,39 +91,50 @@ def test_assignment_cells_are_well_formed(path):
     assert "Un indice ?" in text
 
 
+def test_build_requires_a_title_first(tmp_path):
+    untitled = tmp_path / "a.md"
+    untitled.write_text("---\njupytext:\n  text_representation:\n    format_name: myst\n---\n\nTexte.\n",
+                        encoding="utf-8")
+    with pytest.raises(build.BuildError, match="title cell"):
+        build.assignment(untitled)
+
+
 def test_build_rejects_unknown_tags_and_missing_ids(tmp_path):
-    header = "---\njupytext:\n  text_representation:\n    format_name: myst\n---\n\n"
+    header = "---\njupytext:\n  text_representation:\n    format_name: myst\n---\n\n# Exercices\n\n"
     bad_tag = tmp_path / "a.md"
     bad_tag.write_text(header + "```{code-cell} ipython3\n:tags: [reponses]\n\nx = 1\n```\n", encoding="utf-8")
     with pytest.raises(build.BuildError, match="unknown tag"):
-        build.assignment(bad_tag, "99-essai")
+        build.assignment(bad_tag)
     no_id = tmp_path / "b.md"
     no_id.write_text(header + "```{code-cell} ipython3\n:tags: [tests]\n:points: 1\n\nx = 1\n```\n",
                      encoding="utf-8")
     with pytest.raises(build.BuildError, match="needs a grade_id"):
-        build.assignment(no_id, "99-essai")
+        build.assignment(no_id)
     no_points = tmp_path / "c.md"
     no_points.write_text(header + "```{code-cell} ipython3\n:tags: [tests]\n:grade_id: t1\n\nx = 1\n```\n",
                          encoding="utf-8")
     with pytest.raises(build.BuildError, match="positive points"):
-        build.assignment(no_points, "99-essai")
+        build.assignment(no_points)
 
 
 def test_build_maps_tags_to_nbgrader_metadata(tmp_path):
     source = tmp_path / "exercices.md"
     source.write_text(
-        "---\njupytext:\n  text_representation:\n    format_name: myst\n---\n\nConsigne.\n\n"
+        "---\njupytext:\n  text_representation:\n    format_name: myst\n---\n\n# Exercices\n\nConsigne.\n\n"
         "```{code-cell} ipython3\n:tags: [reponse]\n:grade_id: reponse_1\n\nx = 1\n```\n\n"
         "```{code-cell} ipython3\n:tags: [tests]\n:grade_id: test_1\n:points: 2\n\nassert x\n```\n\n"
         '+++ {"tags": ["manuel"], "grade_id": "redaction_1", "points": 3}\n\nModèle.\n',
         encoding="utf-8")
-    cells = json.loads(build.assignment(source, "99-essai"))["cells"]
-    meta = [c["metadata"] for c in cells]
-    assert meta[0]["nbgrader"]["locked"] is True
-    assert meta[1]["nbgrader"] == {"grade": False, "grade_id": "reponse_1", "locked": False,
+    cells = json.loads(build.assignment(source))["cells"]
+    assert "Sur Binder, rien n'est sauvegardé" in "".join(cells[1]["source"])
+    assert "sauvegarder_reponses()" in "".join(cells[-1]["source"])
+    assert cells[0]["metadata"]["nbgrader"]["locked"] is True  # title and instructions
+    meta = [c["metadata"] for c in cells[2:-1]]  # between the standard header and save cell
+    assert meta[0]["nbgrader"] == {"grade": False, "grade_id": "reponse_1", "locked": False,
                                    "schema_version": 3, "solution": True}
-    assert meta[1]["tags"] == ["raises-exception"]
-    assert meta[2]["nbgrader"]["points"] == 2 and meta[2]["nbgrader"]["grade"] is True
-    assert meta[3]["nbgrader"] == {"grade": True, "grade_id": "redaction_1", "locked": False, "points": 3,
+    assert meta[0]["tags"] == ["raises-exception"]
+    assert meta[1]["nbgrader"]["points"] == 2 and meta[1]["nbgrader"]["grade"] is True
+    assert meta[2]["nbgrader"] == {"grade": True, "grade_id": "redaction_1", "locked": False, "points": 3,
                                    "schema_version": 3, "solution": True}
-    assert [c["id"] for c in cells] == ["consigne-01", "reponse-1", "test-1", "redaction-1"]
+    assert [c["id"] for c in cells] == ["consigne-01", "consigne-02", "reponse-1", "test-1", "redaction-1",
+                                        "consigne-06"]

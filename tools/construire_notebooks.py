@@ -17,6 +17,10 @@ In ``exercices.md`` a cell's tags say what nbgrader does with it:
 - ``manuel`` (markdown, with ``grade_id`` and ``points``): written answer graded by hand;
 - any other cell is a locked instruction cell.
 
+Every exercise notebook also gets, after its title, the standard header of
+``tools/bandeau-exercices.md`` (saving work on Binder, how to answer) and, at
+the end, a cell that saves the trainee's answers (:mod:`coopdec.sauvegarde`).
+
 Usage: ``python tools/construire_notebooks.py [--sans-release]`` (``make release``).
 """
 
@@ -39,6 +43,12 @@ ID_PATTERN = re.compile(r"^[a-z0-9_]+$")
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 ROLE_TAGS = {"reponse", "tests", "manuel"}
 KNOWN_TAGS = ROLE_TAGS | {"raises-exception"}
+HEADER = Path(__file__).resolve().parent / "bandeau-exercices.md"
+SAVE_CELL = (
+    "# Sauvegarder mes réponses (utile sur Binder) : enregistrez d'abord le notebook (Ctrl+S).\n"
+    "from coopdec import sauvegarder_reponses\n"
+    "sauvegarder_reponses()"
+)
 
 
 class BuildError(ValueError):
@@ -96,9 +106,20 @@ def _nbgrader(grade_id: str, *, grade: bool, solution: bool, locked: bool, point
     return meta
 
 
-def assignment(path: Path, unit: str) -> str:
+def _add_standard_cells(notebook: nbformat.NotebookNode, path: Path) -> None:
+    """Put the course's header after the title and the save cell at the end."""
+    first = notebook.cells[0] if notebook.cells else None
+    if first is None or first.cell_type != "markdown" or not first.source.startswith("# "):
+        raise BuildError(f"{path}: an exercise notebook starts with its « # » title cell")
+    header = nbformat.v4.new_markdown_cell(HEADER.read_text(encoding="utf-8").strip())
+    notebook.cells.insert(1, header)
+    notebook.cells.append(nbformat.v4.new_code_cell(SAVE_CELL))
+
+
+def assignment(path: Path) -> str:
     """The nbgrader instructor notebook built from ``path``, as normalised JSON text."""
     notebook = _read(path)
+    _add_standard_cells(notebook, path)
     ids, seen = [], set()
     for number, cell in enumerate(notebook.cells, start=1):
         where = f"{path}, cell {number}"
@@ -158,7 +179,7 @@ def build_sources(root: Path = ROOT, only: list[str] | None = None) -> dict[Path
         if (folder / "lecon.md").is_file():
             built[Path("notebooks") / f"{unit}.ipynb"] = lesson(folder / "lecon.md")
         if (folder / "exercices.md").is_file():
-            built[Path("source") / unit / f"{unit}.ipynb"] = assignment(folder / "exercices.md", unit)
+            built[Path("source") / unit / f"{unit}.ipynb"] = assignment(folder / "exercices.md")
     return built
 
 
