@@ -319,10 +319,13 @@ def _names(codes) -> str:
 
 def _describe_value(value) -> str:
     kinds = {str: "un texte", bool: "un booléen", list: "une liste", dict: "un dictionnaire",
-             tuple: "un tuple"}
+             tuple: "un tuple", pd.Series: "une série pandas", pd.DataFrame: "un tableau pandas"}
     for kind, text in kinds.items():
         if isinstance(value, kind):
-            return f"{text} ({value!r})"
+            shown = repr(value)
+            if len(shown) > 60 or "\n" in shown:
+                return text
+            return f"{text} ({shown})"
     return f"{value!r}"
 
 
@@ -393,7 +396,8 @@ def _level(code: str, niveau):
         return pd.NA
     if isinstance(niveau, float) and math.isnan(niveau):
         return pd.NA
-    allowed = ", ".join(str(level) for level in NIVEAUX)
+    levels = [str(level) for level in NIVEAUX]
+    allowed = ", ".join(levels[:-1]) + " ou " + levels[-1]
     if isinstance(niveau, str):
         if _plain(niveau) in {"non documente", "nd", "n.d.", "n. d."}:
             return pd.NA
@@ -401,7 +405,7 @@ def _level(code: str, niveau):
             raise GrilleError(f"Niveau de {_name(code)} : écrivez le nombre sans guillemets "
                               f"({niveau.strip()} et non \"{niveau}\").")
         raise GrilleError(f"Niveau de {_name(code)} : « {niveau} » n'est pas un niveau. "
-                          f"Choisissez {allowed}, ou None si les faits ne permettent pas de "
+                          f"Choisissez {allowed} ; ou None si les faits ne permettent pas de "
                           "choisir (non documenté).")
     if isinstance(niveau, bool) or not isinstance(niveau, numbers.Real):
         raise GrilleError(f"Niveau de {_name(code)} : on attend un nombre entier ({allowed}) ou "
@@ -412,7 +416,7 @@ def _level(code: str, niveau):
     level = int(niveau)
     if level not in NIVEAUX:
         raise GrilleError(f"Niveau {level} impossible pour {_name(code)} : les niveaux vont de "
-                          f"{min(NIVEAUX)} à {max(NIVEAUX)} ({allowed}).")
+                          f"{min(NIVEAUX)} à {max(NIVEAUX)} ; None si non documenté.")
     return level
 
 
@@ -424,9 +428,12 @@ def _weights(poids) -> dict[str, float]:
         raise GrilleError("Les poids se donnent dans un dictionnaire {code du critère: poids}, "
                           "par exemple {\"appui_institutionnel\": 0.2, …} ; vous avez donné "
                           f"{_describe_value(poids)}.")
-    unknown = [code for code in poids if code not in _BY_CODE]
-    for code in unknown:
-        _criterion(code)  # raises with a suggestion
+    for code in poids:
+        if code not in _BY_CODE:
+            try:
+                _criterion(code)
+            except GrilleError as error:
+                raise GrilleError(f"Poids donné pour un critère inconnu. {error}") from None
     missing = [code for code in _CODES if code not in poids]
     if missing:
         raise GrilleError(f"Il manque le poids de : {_names(missing)}. Donnez un poids à chacun "
@@ -435,8 +442,10 @@ def _weights(poids) -> dict[str, float]:
     for code in _CODES:
         value = poids[code]
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+            hint = (" Écrivez-le sans guillemets, avec un point décimal (par exemple 0.125)."
+                    if isinstance(value, str) else "")
             raise GrilleError(f"Le poids de {_name(code)} doit être un nombre ; vous avez donné "
-                              f"{_describe_value(value)}.")
+                              f"{_describe_value(value)}.{hint}")
         if value <= 0:
             raise GrilleError(f"Le poids de {_name(code)} doit être strictement positif "
                               f"(vous avez donné {value}).")
@@ -464,7 +473,7 @@ def _grid(grille) -> pd.DataFrame:
     """Check a grid and return its canonical copy (row order, columns, types)."""
     if not isinstance(grille, pd.DataFrame):
         raise GrilleError("On attend une grille, c'est-à-dire le tableau renvoyé par "
-                          f"grille_vide(…) ou noter(…) ; vous avez donné {type(grille).__name__}.")
+                          f"grille_vide(…) ou noter(…) ; vous avez donné {_describe_value(grille)}.")
     missing = [column for column in COLONNES if column not in grille.columns]
     if missing:
         raise GrilleError("Ce tableau n'est pas une grille : colonne(s) manquante(s) "
@@ -599,8 +608,12 @@ def _score(table: pd.DataFrame, partiel: bool) -> float:
     relation = table["relation"].iloc[0]
     blocking = gaps[gaps["lacune"] != NON_DOCUMENTE]
     if len(blocking):
-        details = " ; ".join(f"{_name(code)} : {gap}"
-                            for code, gap in zip(blocking["critere"], blocking["lacune"]))
+        pairs = list(zip(blocking["critere"], blocking["lacune"]))
+        if len(pairs) > 3:
+            details = f"{len(pairs)} critères à compléter (" + ", ".join(
+                f"{code} : {gap}" for code, gap in pairs) + ")"
+        else:
+            details = " ; ".join(f"{_name(code)} : {gap}" for code, gap in pairs)
         raise GrilleError(
             f"Score impossible pour « {relation} » : {details}. Remplissez ces critères avec "
             "noter(grille, critère, niveau, justification) ; quand les faits manquent, notez "
@@ -618,7 +631,8 @@ def _score(table: pd.DataFrame, partiel: bool) -> float:
         raise GrilleError(f"Score impossible pour « {relation} » : aucun critère n'est documenté.")
     weights = documented["poids"].astype(float)
     levels = documented["niveau"].astype(float) / max(NIVEAUX)
-    return float(100 * (weights * levels).sum() / weights.sum())
+    # Rounded to 10 decimals so that 40 prints as 40.0, not 39.99999999999999.
+    return round(float(100 * (weights * levels).sum() / weights.sum()), 10)
 
 
 def score(grille: pd.DataFrame, partiel: bool = False) -> float:

@@ -113,7 +113,7 @@ def test_noter_accepts_integer_levels(level):
         (4, "Niveau 4 impossible pour « Financement et cofinancements » \\(financement\\) : "
             "les niveaux vont de 0 à 3"),
         (-1, "Niveau -1 impossible"),
-        (1.5, "1.5 n'est pas un nombre entier"),
+        (1.5, "1.5 n'est pas un nombre entier ; choisissez 0, 1, 2 ou 3\\."),
         ("2", "écrivez le nombre sans guillemets"),
         ("élevé", "« élevé » n'est pas un niveau"),
         (True, "on attend un nombre entier"),
@@ -143,8 +143,10 @@ def test_noter_refuses_an_unknown_criterion():
 # -- what is a grid ------------------------------------------------------------------
 
 def test_functions_refuse_what_is_not_a_grid():
-    with pytest.raises(GrilleError, match="On attend une grille"):
+    with pytest.raises(GrilleError, match="On attend une grille.*vous avez donné un dictionnaire"):
         G.score({"a": 1})
+    with pytest.raises(GrilleError, match="vous avez donné une liste\\.$"):
+        G.score(list(range(100)))
     with pytest.raises(GrilleError, match="colonne\\(s\\) manquante\\(s\\) « poids »"):
         G.score(G.grille_vide("A").drop(columns="poids"))
 
@@ -199,12 +201,14 @@ def test_weights_within_tolerance_are_normalised():
                                     "\\(ou 100 s'ils sont en pourcentages\\)"),
         (dict.fromkeys(CODES[:7], 1 / 7), "Il manque le poids de : « Contribution aux ODD » "
                                           "\\(contribution_odd\\)"),
-        (dict.fromkeys(CODES, 0.125) | {"odd": 0.1}, "Critère inconnu : « odd »"),
+        (dict.fromkeys(CODES, 0.125) | {"odd": 0.1}, "Poids donné pour un critère inconnu\\. "
+                                                     "Critère inconnu : « odd »"),
         (dict.fromkeys(CODES, 0.25) | {"financement": 0, "suivi_evaluation": -0.75},
          "Le poids de « Financement et cofinancements » \\(financement\\) doit être strictement "
          "positif"),
         (dict.fromkeys(CODES, 0.125) | {"financement": "0.125"},
-         "Le poids de « Financement et cofinancements » \\(financement\\) doit être un nombre"),
+         "Le poids de « Financement et cofinancements » \\(financement\\) doit être un nombre ; "
+         "vous avez donné un texte \\('0.125'\\)\\. Écrivez-le sans guillemets"),
         (dict.fromkeys(CODES, 0.125) | {"financement": float("nan")}, "doit être un nombre"),
         ([0.125] * 8, "dans un dictionnaire"),
     ],
@@ -250,9 +254,14 @@ def test_score_is_the_weighted_mean_on_100():
 
 
 def test_score_refuses_unfilled_or_unjustified_criteria():
-    with pytest.raises(GrilleError, match="Score impossible pour « A » : « Gouvernance et "
-                                          "réciprocité » \\(gouvernance_reciprocite\\) : non rempli"):
+    with pytest.raises(GrilleError, match="Score impossible pour « A » : 8 critères à compléter "
+                                          "\\(gouvernance_reciprocite : non rempli, acteurs_locaux"):
         G.score(G.grille_vide("A"))
+    almost = filled().copy()
+    almost.loc[almost["critere"] == "gouvernance_reciprocite", ["niveau", "justification"]] = pd.NA
+    with pytest.raises(GrilleError, match="Score impossible pour « A » : « Gouvernance et "
+                                          "réciprocité » \\(gouvernance_reciprocite\\) : non rempli\\."):
+        G.score(almost.assign(relation="A"))
     grid = filled()
     grid.loc[grid["critere"] == "financement", "justification"] = pd.NA
     for partial in (False, True):
