@@ -17,7 +17,7 @@ instance a fresh release notebook on a new Binder session) from such a file. It
 never touches any other cell, refuses a file of another assignment, reports
 the answers it could not place and keeps a copy of the notebook in
 ``copies-de-securite/`` before writing. The trainee then reloads the notebook
-from disk (Fichier → Recharger le notebook depuis le disque).
+from disk (Fichier → Recharger Notebook depuis le disque).
 
 The kernel knows its notebook through the ``JPY_SESSION_NAME`` environment
 variable that jupyter_server sets when it starts a kernel for a notebook;
@@ -143,8 +143,8 @@ def trouver_notebook(notebook: str | os.PathLike | None = None) -> Path:
             return path.resolve()
     raise SauvegardeErreur(
         f"Le notebook « {candidate.name} » est introuvable : a-t-il été renommé ou déplacé "
-        "depuis son ouverture ? Redémarrez le noyau (Noyau → Redémarrer le noyau, "
-        "Kernel → Restart Kernel), ou bien " + _HOW_TO_NAME[0].lower() + _HOW_TO_NAME[1:])
+        "depuis son ouverture ? Redémarrez le noyau (menu Noyau → Redémarrer le noyau), "
+        "ou bien " + _HOW_TO_NAME[0].lower() + _HOW_TO_NAME[1:])
 
 
 def _assignment(path: Path) -> str | None:
@@ -284,8 +284,9 @@ def _find_answers_file(fichier: str | os.PathLike, notebook: Path) -> Path:
     listed = ", ".join(f"« {name} »" for name in dict.fromkeys(found))
     hint = (f" Fichiers de réponses trouvés : {listed} ; écrivez son nom exact entre les guillemets."
             if found else
-            " Déposez d'abord le fichier dans le dossier du notebook : bouton « Téléverser » "
-            "(flèche vers le haut, Upload) au-dessus du panneau de gauche.")
+            " Déposez d'abord le fichier dans le dossier du notebook : bouton « Charger des "
+            "fichiers » (flèche vers le haut) au-dessus du panneau de gauche, ou glissez-déposez "
+            "le fichier dans ce panneau.")
     raise SauvegardeErreur(f"Le fichier « {fichier} » est introuvable dans {notebook.parent}.{hint}")
 
 
@@ -442,20 +443,21 @@ def sauvegarder_reponses(notebook: str | None = None) -> None:
         lines.append(f"Le fichier n'a pas pu être écrit dans ce dossier ({problem}) ; "
                      "le lien ci-dessous fonctionne quand même.")
     download = ("Téléchargez-le sur votre ordinateur : cliquez sur le lien « Télécharger mes réponses » "
-                f"ci-dessous, ou, dans le panneau de gauche, clic droit sur « {name} » → Télécharger "
-                "(Download). Sur Binder, rien n'est gardé après la session.")
-    later = (f"Pour reprendre plus tard : ouvrez un notebook {data['devoir'] or ''} neuf, déposez-y "
-             f"le fichier (bouton Téléverser / Upload), puis exécutez restaurer_reponses(\"{name}\").")
+                f"ci-dessous, ou, dans le panneau de gauche, clic droit sur « {name} » → Télécharger. "
+                "Sur Binder, rien n'est gardé après la session.")
+    later = (f"Pour reprendre plus tard : ouvrez le notebook {data['devoir'] or ''} neuf, déposez le "
+             "fichier dans son dossier (bouton « Charger des fichiers » du panneau de gauche), "
+             f"puis exécutez restaurer_reponses(\"{name}\").")
     lines += [download, later]
     doubles = data.get("doublons_ignores") or []
     if doubles:
         lines.append("Attention : des cellules de réponse ont été copiées en double "
                      f"({_names(doubles)}) ; seule la première de chacune est sauvegardée.")
     if age > STALE_AFTER:
-        lines.append(f"Attention : ce notebook a été enregistré pour la dernière fois il y a "
-                     f"{int(age // 60)} min. Ce que vous avez tapé depuis n'est PAS dans la sauvegarde : "
-                     "enregistrez (Ctrl+S, ou Fichier → Enregistrer), puis exécutez de nouveau "
-                     "cette cellule.")
+        lines.append(f"Attention : la dernière sauvegarde de ce notebook date d'il y a "
+                     f"{int(age // 60)} min. Si vous avez écrit des réponses depuis, elles ne sont PAS "
+                     "dans ce fichier : sauvegardez le notebook (Ctrl+S, ou Fichier → Sauvegarder "
+                     "Notebook), puis exécutez de nouveau cette cellule.")
     escaped = [html.escape(line) for line in lines]
     escaped.insert(2, lien_de_telechargement(name, text))
     _show("attention" if age > STALE_AFTER or empty or not written else "ok", lines, escaped)
@@ -498,10 +500,10 @@ def restaurer_reponses(fichier: str, notebook: str | None = None) -> None:
     lines.append(f"Copie du notebook d'avant la restauration : {relative}.")
     if done:
         lines.append("IL RESTE UNE ÉTAPE : rechargez le notebook depuis le disque, menu Fichier → "
-                     "Recharger le notebook depuis le disque (File → Reload Notebook from Disk). "
-                     "Si JupyterLab signale que le fichier a changé sur le disque, choisissez "
-                     "« Rétablir » (Revert), jamais « Écraser » (Overwrite). Puis Exécuter → "
-                     "Exécuter toutes les cellules (Run → Run All Cells).")
+                     "Recharger Notebook depuis le disque (en anglais File → Reload Notebook from "
+                     "Disk), puis Exécution → Exécuter toutes les cellules. Si JupyterLab affiche "
+                     "« Fichier modifié », choisissez « Rétablir » (Revert), jamais « Écraser » : "
+                     "écraser remettrait l'ancienne version.")
     else:
         lines.append("Le notebook n'a pas été modifié.")
     problems = report.inconnues or report.incompatibles

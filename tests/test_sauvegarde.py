@@ -143,7 +143,7 @@ def test_warns_when_the_notebook_was_saved_long_ago(answered, monkeypatch, capsy
     monkeypatch.setenv("JPY_SESSION_NAME", str(answered))
     sauvegarder_reponses()
     out = capsys.readouterr().out
-    assert "il y a 10 min" in out and "Ctrl+S" in out
+    assert "date d'il y a 10 min" in out and "Ctrl+S" in out
 
 
 def test_read_only_folder_still_gives_the_link(answered, monkeypatch, capsys):
@@ -285,8 +285,9 @@ def test_learner_restore_says_how_to_reload(answered, fresh, monkeypatch, capsys
     restaurer_reponses("01-histoire-reponses.json")
     out = capsys.readouterr().out
     assert "✓ 3 réponse(s) restaurée(s) dans « 01-histoire.ipynb »" in out
-    assert "Fichier → Recharger le notebook depuis le disque (File → Reload Notebook from Disk)" in out
-    assert "« Rétablir » (Revert)" in out and "copies-de-securite/01-histoire-avant-restauration-" in out
+    assert "Fichier → Recharger Notebook depuis le disque (en anglais File → Reload Notebook from Disk)" in out
+    assert "« Rétablir » (Revert), jamais « Écraser »" in out
+    assert "copies-de-securite/01-histoire-avant-restauration-" in out
 
 
 def test_refuses_the_answers_of_another_assignment(answered, tmp_path):
@@ -339,7 +340,7 @@ def test_not_utf8_is_refused(fresh):
 
 def test_missing_file_lists_the_answer_files_found(answered, fresh, monkeypatch):
     monkeypatch.chdir(fresh.parent)
-    with pytest.raises(s.SauvegardeErreur, match="Téléverser"):
+    with pytest.raises(s.SauvegardeErreur, match="Charger des fichiers"):
         s.restaurer("fichier.json", fresh)
     _, _, saved, _ = s.sauvegarder(answered)
     shutil.copy(saved, fresh.parent / "01-histoire-reponses (1).json")
