@@ -206,7 +206,8 @@ def _codes(mapping, where: str, example: str, what: str) -> dict:
     for code, value in mapping.items():
         if not isinstance(code, str) or not code.strip():
             raise CadreLogiqueError(f"{where} : chaque code est un court texte entre guillemets "
-                                    f"(par exemple \"R1\") ; vous avez donné {_type_name(code)}.")
+                                    f"(par exemple \"OS1\", \"R1\" ou \"A1.1\") ; vous avez donné "
+                                    f"{_type_name(code)}.")
         result[code.strip()] = value
     return result
 
@@ -221,21 +222,27 @@ def _text(value, where: str):
     return value.strip() or None
 
 
-def _value(value, where: str):
-    """A number, a text or a date for a baseline or a target; None when missing."""
+_ANY = "un nombre, une date ou un court texte"
+_A_DATE = "une date entre guillemets, par exemple \"2027-06\""
+
+
+def _value(value, where: str, expected: str = _ANY):
+    """A number, a text or a date (a baseline, a target, a date); None when missing.
+
+    Only the Python type is checked here; whether a target is measurable or a
+    deadline is a date is a problem reported by the check, not an error.
+    """
     if value is None or value is pd.NA:
         return None
     if isinstance(value, str):
         return value.strip() or None
     if isinstance(value, bool):
-        raise CadreLogiqueError(f"{where} : écrivez un nombre, une date ou un court texte, pas un "
-                                f"booléen ({value}).")
+        raise CadreLogiqueError(f"{where} : écrivez {expected}, pas un booléen ({value}).")
     if isinstance(value, numbers.Real):
         return None if math.isnan(value) else value
     if isinstance(value, dt.date):
         return value
-    raise CadreLogiqueError(f"{where} : écrivez un nombre, une date ou un court texte ; vous avez "
-                            f"donné {_type_name(value)}.")
+    raise CadreLogiqueError(f"{where} : écrivez {expected} ; vous avez donné {_type_name(value)}.")
 
 
 def _read(cadre) -> dict:
@@ -249,8 +256,8 @@ def _read(cadre) -> dict:
     top = _keys(cadre, CLES, "Cadre logique")
     read = {
         "titre": _text(top.get("titre"), "Le titre (titre)"),
-        "debut": _value(top.get("debut"), "Le début du projet (debut)"),
-        "fin": _value(top.get("fin"), "La fin du projet (fin)"),
+        "debut": _value(top.get("debut"), "Le début du projet (debut)", _A_DATE),
+        "fin": _value(top.get("fin"), "La fin du projet (fin)", _A_DATE),
         "objectif_general": _text(top.get("objectif_general"), "L'objectif général (objectif_general)"),
     }
     objectives = _codes(top.get("objectifs_specifiques"), "Les objectifs spécifiques",
@@ -299,7 +306,7 @@ def _indicator(where: str, value) -> dict:
     if not isinstance(value, Mapping):
         raise CadreLogiqueError(
             f"{where} : un indicateur s'écrit comme un dictionnaire {{\"indicateur\": …, "
-            "\"valeur_reference\": …, \"cible\": …, \"source_verification\": …, \"echeance\": …}} ; "
+            "\"valeur_reference\": …, \"cible\": …, \"source_verification\": …, \"echeance\": …} ; "
             f"vous avez donné {_type_name(value)}."
         )
     fields = _keys(value, CLES_INDICATEUR, where)
@@ -309,7 +316,7 @@ def _indicator(where: str, value) -> dict:
         "cible": _value(fields.get("cible"), f"{where}, cible"),
         "source_verification": _text(fields.get("source_verification"),
                                      f"{where} : la source de vérification"),
-        "echeance": _value(fields.get("echeance"), f"{where}, échéance"),
+        "echeance": _value(fields.get("echeance"), f"{where}, échéance", _A_DATE),
     }
 
 
@@ -524,8 +531,9 @@ def verifier_cadre_logique(cadre) -> Problemes:
             problems.append(f"{where} : l'intitulé est vide (ce qui aura changé à la fin du projet).")
         link = result["objectif"]
         if link is None:
-            problems.append(f"{label} : il n'est rattaché à aucun objectif spécifique (ajoutez "
-                            "\"objectif\": \"OS1\", par exemple).")
+            problems.append(f"{label} : il n'est rattaché à aucun objectif spécifique ; indiquez "
+                            "dans \"objectif\" le code de l'objectif auquel il contribue "
+                            f"(objectifs spécifiques : {known_objectives}).")
         elif link not in objectives:
             problems.append(f"{label} : il est rattaché à l'objectif « {link} », qui n'existe pas "
                             f"(objectifs spécifiques : {known_objectives}).")
@@ -549,8 +557,9 @@ def verifier_cadre_logique(cadre) -> Problemes:
             problems.append(f"Activité {code} : l'intitulé est vide (ce que l'on fait).")
         link = activity["resultat"]
         if link is None:
-            problems.append(f"{label} : elle n'est rattachée à aucun résultat (ajoutez "
-                            "\"resultat\": \"R1\", par exemple).")
+            problems.append(f"{label} : elle n'est rattachée à aucun résultat ; indiquez dans "
+                            "\"resultat\" le code du résultat qu'elle produit (résultats : "
+                            f"{known_results}).")
         elif link not in results:
             problems.append(f"{label} : elle est rattachée au résultat « {link} », qui n'existe "
                             f"pas (résultats : {known_results}).")

@@ -182,7 +182,9 @@ def test_result_without_wording():
 def test_result_linked_to_no_objective(link):
     cadre = complete()
     cadre["resultats"]["R1"]["objectif"] = link
-    assert "il n'est rattaché à aucun objectif spécifique" in only_problem(cadre)
+    problem = only_problem(cadre)
+    assert "il n'est rattaché à aucun objectif spécifique" in problem
+    assert "(objectifs spécifiques : OS1)" in problem
 
 
 def test_result_linked_to_an_unknown_objective():
@@ -394,8 +396,8 @@ def test_activity_linked_to_no_result(how):
     if how == "none":
         cadre["activites"]["A3.1"]["resultat"] = None
     assert only_problem(cadre) == ("Activité A3.1 (« Réhabiliter des bornes-fontaines ») : elle "
-                                   "n'est rattachée à aucun résultat (ajoutez \"resultat\": \"R1\", "
-                                   "par exemple).")
+                                   "n'est rattachée à aucun résultat ; indiquez dans \"resultat\" le "
+                                   "code du résultat qu'elle produit (résultats : R1, R2).")
 
 
 def test_activity_linked_to_an_unknown_result():
@@ -488,8 +490,8 @@ def test_unknown_keys_inside_elements(where, key, words):
     ("hypotheses", {"H1": "x"}, "Les hypothèses et risques forment une liste de textes"),
     ("objectif_general", 3, "L'objectif général (objectif_general) doit être un texte"),
     ("titre", ["x"], "Le titre (titre) doit être un texte"),
-    ("debut", True, "Le début du projet (debut) : écrivez un nombre, une date ou un court texte, "
-                    "pas un booléen"),
+    ("debut", True, "Le début du projet (debut) : écrivez une date entre guillemets, par exemple "
+                    "\"2027-06\", pas un booléen"),
 ])
 def test_wrong_types_at_the_top_level(key, value, words):
     cadre = complete()
@@ -500,7 +502,8 @@ def test_wrong_types_at_the_top_level(key, value, words):
 def test_a_code_must_be_a_text():
     cadre = complete()
     cadre["activites"][3] = {"intitule": "x", "resultat": "R1"}
-    assert "Les activités : chaque code est un court texte" in structure_error(cadre)
+    assert "Les activités : chaque code est un court texte entre guillemets (par exemple \"OS1\"" \
+        in structure_error(cadre)
     cadre = complete()
     cadre["resultats"][" "] = {}
     assert "Les résultats attendus : chaque code" in structure_error(cadre)
@@ -514,7 +517,9 @@ def test_a_code_must_be_a_text():
     (lambda c: c["resultats"]["R1"].__setitem__("indicateurs", "taux"),
      "Résultat R1 : les indicateurs forment une liste de dictionnaires"),
     (lambda c: c["resultats"]["R1"].__setitem__("indicateurs", ["taux"]),
-     "Résultat R1, indicateur 1 : un indicateur s'écrit comme un dictionnaire"),
+     "Résultat R1, indicateur 1 : un indicateur s'écrit comme un dictionnaire {\"indicateur\": …, "
+     "\"valeur_reference\": …, \"cible\": …, \"source_verification\": …, \"echeance\": …} ; vous "
+     "avez donné un texte (« taux »)."),
     (lambda c: c["resultats"]["R1"].__setitem__("objectif", 1),
      "Résultat R1 : le code de l'objectif (objectif) doit être un texte"),
     (lambda c: c["activites"].__setitem__("A1.1", "Diagnostic"),
@@ -531,7 +536,8 @@ def test_a_code_must_be_a_text():
      "Résultat R1, indicateur 1, valeur de référence : écrivez un nombre, une date ou un court "
      "texte ; vous avez donné une liste"),
     (lambda c: indicator(c).__setitem__("echeance", {"an": 2027}),
-     "Résultat R1, indicateur 1, échéance : écrivez un nombre, une date ou un court texte"),
+     "Résultat R1, indicateur 1, échéance : écrivez une date entre guillemets, par exemple "
+     "\"2027-06\" ; vous avez donné un dictionnaire"),
     (lambda c: indicator(c).__setitem__("source_verification", 3),
      "Résultat R1, indicateur 1 : la source de vérification doit être un texte"),
 ])
