@@ -383,7 +383,8 @@ def test_quiz_feedback(lab, page, course):
 
     server, _ = lab
     lesson = next(p for p in LESSONS if "afficher_quiz(" in p.read_text(encoding="utf-8"))
-    unit = re.search(r'afficher_quiz\("([^"]+)"', lesson.read_text(encoding="utf-8")).group(1)
+    code = "\n".join(c.source for c in nbformat.read(lesson, as_version=4).cells if c.cell_type == "code")
+    unit = re.search(r"""afficher_quiz\(["']([^"']+)["']""", code).group(1)
     question = charger_banque(unit)["questions"][0]
     assert question.get("type", "unique") == "unique", "the first question should have one answer"
     right = next(i for i, c in enumerate(question["choix"]) if c.get("correct") is True)
