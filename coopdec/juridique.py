@@ -374,6 +374,24 @@ def _normalised(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", plain).strip("_")
 
 
+# Everyday words a learner may type, and the value they should write instead. They are
+# never read silently as that value: the error message suggests it.
+_EVERYDAY_WORDS = {
+    "mairie": "commune", "ville": "commune", "metropole": "epci", "intercommunalite": "epci",
+    "communaute_de_communes": "epci", "communaute_d_agglomeration": "epci",
+    "agglomeration": "epci", "syndicat": "syndicat_mixte", "conseil_departemental": "departement",
+    "conseil_regional": "region",
+    "jumelage": "cooperation", "aide_au_developpement": "cooperation",
+    "developpement": "cooperation", "urgence": "humanitaire", "aide_d_urgence": "humanitaire",
+    "participation": "adhesion",
+    "commune_etrangere": "autorite_locale_etrangere",
+    "collectivite_etrangere": "autorite_locale_etrangere", "etat": "etat_etranger",
+    "ministere": "etat_etranger", "ong": "personne_privee_etrangere",
+    "association": "personne_privee_etrangere", "entreprise": "personne_privee_etrangere",
+    "faceco": "aucun", "budget": "budget_general",
+}
+
+
 def _choice(name: str, value, choices: dict) -> str | None:
     if value is None:
         return None
@@ -385,6 +403,8 @@ def _choice(name: str, value, choices: dict) -> str | None:
     if key in choices:
         return key
     close = difflib.get_close_matches(key, list(choices), n=1, cutoff=0.6)
+    if _EVERYDAY_WORDS.get(key) in choices:
+        close = [_EVERYDAY_WORDS[key]]
     hint = f" Vouliez-vous dire « {close[0]} » ?" if close else ""
     raise FaitsInvalides(f"Valeur inconnue pour « {name} » : « {value} ».{hint} "
                          f"Valeurs possibles : {allowed}.")

@@ -348,7 +348,10 @@ def test_a_projet_or_keywords_give_the_same_answer():
 
 @pytest.mark.parametrize("given, message", [
     (dict(porteur="comune"), "Vouliez-vous dire « commune »"),
-    (dict(porteur="mairie"), "Valeurs possibles : « commune »"),
+    (dict(porteur="mairie"), "« mairie ». Vouliez-vous dire « commune » ? Valeurs possibles"),
+    (dict(partenaire="ONG"), "Vouliez-vous dire « personne_privee_etrangere » ?"),
+    (dict(action="jumelage"), "Vouliez-vous dire « cooperation » ?"),
+    (dict(porteur="préfecture"), "Valeurs possibles : « commune »"),
     (dict(financement="1 % eau"), "Vouliez-vous dire « un_pour_cent_eau »"),
     (dict(action=3), "doit être un texte entre guillemets"),
     (dict(convention="oui"), "True (oui), False (non) ou None"),
