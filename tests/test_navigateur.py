@@ -370,8 +370,9 @@ def test_lesson_runs_in_the_browser(lab, page, course, lesson):
     assert not unexpected, (f"{lesson.name}: code cells {unexpected} show an error:\n{_diagnosis(page)}")
     shot(page, f"lecon-{lesson.stem}-executee", cells(page).first)
     charts = page.locator(f"{NOTEBOOK} .jp-RenderedImage img")
-    if charts.count():
-        shot(page, f"lecon-{lesson.stem}-graphique", charts.first)
+    if charts.count():  # the first chart as drawn in the page, with its title and source
+        charts.first.scroll_into_view_if_needed()
+        charts.first.screenshot(path=str(CAPTURES / f"lecon-{lesson.stem}-graphique.png"))
     if "afficher_quiz(" in lesson.read_text(encoding="utf-8"):
         assert page.locator(f"{NOTEBOOK} .widget-radio-box, {NOTEBOOK} .widget-checkbox").count(), \
             f"{lesson.name}: the quiz widgets are not displayed"
