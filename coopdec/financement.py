@@ -121,7 +121,8 @@ def _check_amount(value, name: str, what: str) -> float:
         raise FinancementError(f"{_capitalised(what)} ({name}) n'est pas un nombre fini.")
     if amount < 0:
         raise FinancementError(
-            f"{_capitalised(what)} ({name}) ne peut pas être négatif : vous avez donné {_eur(amount)}."
+            f"{_capitalised(what)} ({name}) ne peut pas être un montant négatif : vous avez donné "
+            f"{_eur(amount)}."
         )
     return amount
 
@@ -253,7 +254,8 @@ class ReglesCofinancement:
 
     def __post_init__(self):
         if not isinstance(self.taux_maximal, Mapping) or not self.taux_maximal:
-            raise FinancementError("Les règles doivent donner un taux maximal pour chaque cas.")
+            raise FinancementError("Les règles doivent donner au moins un taux maximal, par exemple "
+                                   "{\"pma\": 0.7}.")
         for case, rate in self.taux_maximal.items():
             if case not in CAS:
                 raise FinancementError(f"Cas inconnu dans les règles : « {case} ». Cas possibles : "
@@ -353,7 +355,7 @@ def plan_de_financement(cout_total_eur, cas: str, apport_numeraire_eur,
     cash = _check_amount(apport_numeraire_eur, "apport_numeraire_eur",
                          "l'apport en numéraire de la collectivité")
     in_kind = _check_amount(apport_valorise_eur, "apport_valorise_eur",
-                            "la valorisation (apport en nature) de la collectivité")
+                            "la valorisation de la collectivité")
     others = _check_others(autres_financements)
 
     ceiling_in_kind = plafond_valorisation(cash, rules)
@@ -439,7 +441,7 @@ def echeancier_versements(montants_annuels_eur,
         amounts = [montants_annuels_eur]
     if not amounts:
         raise FinancementError("Donnez au moins un montant annuel de subvention.")
-    checked = [_check_amount(a, "montants_annuels_eur", f"le montant de l'année {i}")
+    checked = [_check_amount(a, "montants_annuels_eur", f"la subvention de l'année {i}")
                for i, a in enumerate(amounts, start=1)]
     before = regles.part_avant_rapport_final
     last_year = len(checked)

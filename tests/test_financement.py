@@ -303,29 +303,29 @@ def test_unknown_service_lists_the_four_services():
 
 
 def test_negative_budget_is_refused():
-    with pytest.raises(FinancementError, match="ne peut pas être négatif"):
+    with pytest.raises(FinancementError, match="ne peut pas être un montant négatif"):
         plafond_un_pour_cent(-1, "eau")
 
 
 # -- bad input: every error path, in French ------------------------------------
 
 @pytest.mark.parametrize("kwargs, words", [
-    ({"cout_total_eur": -100}, "coût total du projet .* ne peut pas être négatif"),
+    ({"cout_total_eur": -100}, "coût total du projet .* ne peut pas être un montant négatif"),
     ({"cout_total_eur": 0}, "doit être supérieur à 0 €"),
     ({"cout_total_eur": "100 000"}, "doit être un nombre d'euros ; vous avez donné un texte"),
     ({"cout_total_eur": float("nan")}, "n'est pas un nombre fini"),
     ({"cout_total_eur": True}, "un booléen"),
-    ({"apport_numeraire_eur": -5}, "apport en numéraire .* ne peut pas être négatif"),
+    ({"apport_numeraire_eur": -5}, "apport en numéraire .* ne peut pas être un montant négatif"),
     ({"apport_numeraire_eur": None}, "None"),
-    ({"apport_valorise_eur": -1}, "valorisation .* ne peut pas être négatif"),
+    ({"apport_valorise_eur": -1}, "valorisation .* ne peut pas être un montant négatif"),
     ({"cas": "pmaa"}, "Cas inconnu : « pmaa ». Vouliez-vous dire « pma » ?"),
     ({"cas": "Burkina Faso"}, "Cas inconnu"),
     ({"cas": 70}, "Le cas doit être un texte entre guillemets"),
     ({"autres_financements": [("Région", 10)]}, "dictionnaire"),
     ({"autres_financements": {"": 10}}, "doit avoir un nom"),
-    ({"autres_financements": {"Région": -10}}, "« Région » .* ne peut pas être négatif"),
+    ({"autres_financements": {"Région": -10}}, "« Région » .* ne peut pas être un montant négatif"),
     ({"autres_financements": {fin.LIGNE_SUBVENTION: 10}}, "ligne calculée par le plan"),
-    ({"subvention_eur": -1}, "subvention demandée .* ne peut pas être négatif"),
+    ({"subvention_eur": -1}, "subvention demandée .* ne peut pas être un montant négatif"),
 ])
 def test_bad_input_raises_a_french_error_naming_the_problem(kwargs, words):
     arguments = {"cout_total_eur": 100_000, "cas": "pma", "apport_numeraire_eur": 30_000}
@@ -344,7 +344,7 @@ def test_financement_error_is_a_value_error():
     ({"pma": 70}, 0.1, 0.5, 0.8, "0.7 pour 70 %"),
     ({"pma": "70 %"}, 0.1, 0.5, 0.8, "doit être un nombre entre 0 et 1"),
     ({"pays_inconnu": 0.5}, 0.1, 0.5, 0.8, "Cas inconnu dans les règles"),
-    ({}, 0.1, 0.5, 0.8, "un taux maximal pour chaque cas"),
+    ({}, 0.1, 0.5, 0.8, "au moins un taux maximal"),
     ({"pma": 0.7}, -0.1, 0.5, 0.8, "contribution minimale doit être entre 0 et 1"),
     ({"pma": 0.7}, 0.1, 1.5, 0.8, "plafond de la valorisation doit être entre 0 et 1"),
     ({"pma": 0.7}, 0.1, 0.5, 80, "part versée avant le rapport final doit être entre 0 et 1"),
