@@ -43,8 +43,7 @@ _SKIPPED_LEVEL = ("« ### Comment répondre » right under the « # » title (co
                   "use « ## », or drop it now that the standard header says how to answer")
 PENDING: dict[tuple[str, str], str] = {
     ("titres", f"release/{unit}/{unit}.ipynb"): _SKIPPED_LEVEL.format(unit)
-    for unit in ("02-cadre-juridique", "03-acteurs-reseaux", "04-financements",
-                 "05-developpement-local", "06-grille-analyse")
+    for unit in ("05-developpement-local", "06-grille-analyse")
 }
 PENDING[("titre_quiz", "coopdec/quiz.py")] = "the quiz title is an <h4> (coopdec/quiz.py): should be <h3>"
 
