@@ -40,6 +40,14 @@ def nombre_fr(valeur: float, decimales: int = 0) -> str:
     return text.replace(",", "\u202f").replace(".", ",")
 
 
+def _tick_label(value: float, decimals: int) -> str:
+    """A tick in French, with more decimals when the tick needs them (2,5 not 2)."""
+    for extra in range(3):
+        if abs(value - round(value, decimals + extra)) < 1e-9:
+            return nombre_fr(value, decimals + extra)
+    return nombre_fr(value, decimals + 2)
+
+
 def _holds_names(axis) -> bool:
     """True when an axis shows categories (e.g. country names) rather than numbers."""
     return isinstance(axis.get_converter(), StrCategoryConverter)
@@ -62,7 +70,7 @@ def mettre_en_forme(ax, *, titre: str, source: str, axe_y: str | None = None,
         ax.set_xlabel(axe_x)
     value_axis = ax.xaxis if _holds_names(ax.yaxis) else ax.yaxis
     if not _holds_names(value_axis):
-        value_axis.set_major_formatter(FuncFormatter(lambda v, _pos: nombre_fr(v, decimales)))
+        value_axis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick_label(v, decimales)))
     prefix = "" if source.lower().startswith("source") else "Source : "
     ax.figure.text(0.01, -0.02, prefix + source, ha="left", va="top", fontsize=8, color="#444444",
                    wrap=True)

@@ -53,3 +53,12 @@ def test_names_on_the_y_axis_are_kept_and_numbers_go_on_x():
     fig.canvas.draw()
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Maroc", "Mali"]
     plt.close(fig)
+
+
+def test_ticks_between_whole_numbers_keep_their_decimals():
+    fig, ax = plt.subplots()
+    ax.plot([0, 20], [0, 20])
+    style.mettre_en_forme(ax, titre="t", source="s")
+    formatter = ax.yaxis.get_major_formatter()
+    assert [formatter(v, 0) for v in (2.5, 7.5, 10, 17.25)] == ["2,5", "7,5", "10", "17,25"]
+    plt.close(fig)
