@@ -37,12 +37,18 @@ def test_generated_notebooks_match_their_text_sources():
     assert not orphans, f"notebooks without a source in contenu/: {sorted(orphans)}"
 
 
+def release_files(root: Path) -> list[Path]:
+    """Files under release/, without Jupyter's checkpoints (ignored by git and nbgrader)."""
+    return sorted(p.relative_to(root) for p in (root / "release").rglob("*")
+                  if p.is_file() and ".ipynb_checkpoints" not in p.parts)
+
+
 def test_release_is_in_sync_with_source(tmp_path):
     shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
-    shutil.copytree(ROOT / "source", tmp_path / "source")
+    shutil.copytree(ROOT / "source", tmp_path / "source",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     build.generate_release(tmp_path)
-    fresh = sorted(p.relative_to(tmp_path) for p in (tmp_path / "release").rglob("*") if p.is_file())
-    committed = sorted(p.relative_to(ROOT) for p in (ROOT / "release").rglob("*") if p.is_file())
+    fresh, committed = release_files(tmp_path), release_files(ROOT)
     assert fresh == committed, "run `make release`"
     for relative in fresh:
         assert (tmp_path / relative).read_bytes() == (ROOT / relative).read_bytes(), \
