@@ -204,7 +204,7 @@ def test_kernel_in_the_sandbox_runs_is_interrupted_by_message_and_is_cleaned_up(
 
     (tmp_path / "donnees.csv").write_text("x\n1\n")
     km = SandboxedKernelManager(sandbox=GradingSandbox(), workdir=str(tmp_path), cwd_name="01-x",
-                                extra_files=font_cache_files(report))
+                                extra_files=font_cache_files(GradingSandbox()))
     assert km.kernel_spec.interrupt_mode == "message"
 
     async def scenario():

@@ -3,8 +3,11 @@
 The probe starts the sandbox once with the interpreter that will run the
 kernels and asks it what it can see: its uid, whether the course folder, the
 gradebook and ``source/`` are reachable, whether the network is, whether it
-can import the course package. It also returns matplotlib's font list, built
-once inside the sandbox, so that each kernel starts with a warm font cache
+can read the course package. It imports nothing heavy: it costs a Python
+start.
+
+:func:`font_cache_files` builds matplotlib's font list once per process
+inside the sandbox, so that each kernel starts with a warm font cache
 (building it takes seconds, and its warning on stderr would cost a test its
 points).
 """
@@ -45,16 +48,23 @@ try:
     report["userns"] = subprocess.run(["unshare", "--user", "true"], capture_output=True).returncode == 0
 except OSError:
     report["userns"] = False
+import importlib.util
 try:
-    import coopdec.checks  # noqa: F401
+    spec = importlib.util.find_spec("coopdec")
+    with open(spec.origin, encoding="utf-8") as fh:
+        fh.read(1)
     report["coopdec"] = True
-except Exception as exc:  # pragma: no cover - reported to the trainer
+except Exception as exc:  # reported to the trainer
     report["coopdec"] = repr(exc)
+print("COOPDEC-PROBE" + json.dumps(report))
+"""
+
+_FONTS = r"""
+import json, os
 import matplotlib.font_manager as fm
 path = os.path.join(os.environ["MPLCONFIGDIR"], f"fontlist-v{fm.FontManager.__version__}.json")
-report["fontlist_name"] = os.path.basename(path)
-report["fontlist"] = open(path, encoding="utf-8").read() if os.path.exists(path) else None
-print("COOPDEC-PROBE" + json.dumps(report))
+print("COOPDEC-FONTS" + json.dumps({"name": os.path.basename(path),
+      "text": open(path, encoding="utf-8").read() if os.path.exists(path) else None}))
 """
 
 
@@ -68,8 +78,6 @@ class ProbeReport:
     network: list[str]
     userns: bool
     coopdec: bool | str
-    fontlist_name: str | None = None
-    fontlist: str | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -78,12 +86,7 @@ class ProbeReport:
 
 
 _CACHE: dict[tuple, ProbeReport] = {}
-_LATEST: list[ProbeReport] = []
-
-
-def latest_report() -> ProbeReport | None:
-    """The last successful probe of this process (its font cache serves every kernel)."""
-    return _LATEST[-1] if _LATEST else None
+_FONT_CACHE: dict[str, dict[str, bytes]] = {}
 
 
 def _failure_message(stderr: str) -> str:
@@ -124,8 +127,7 @@ def probe(sandbox: GradingSandbox, hidden: list[Path], writable_hosts: list[Path
     data = json.loads(result.stdout.split(marker, 1)[1])
     report = ProbeReport(
         uid=data["uid"], visible=data["visible"], writable=data["writable"], network=data["network"],
-        userns=data["userns"], coopdec=data["coopdec"], fontlist_name=data["fontlist_name"],
-        fontlist=data["fontlist"],
+        userns=data["userns"], coopdec=data["coopdec"],
     )
     if sandbox.as_root and report.uid == 0:
         report.problems.append("le code des stagiaires tournerait en root")
@@ -142,16 +144,26 @@ def probe(sandbox: GradingSandbox, hidden: list[Path], writable_hosts: list[Path
     if report.coopdec is not True:
         report.problems.append(f"le paquet coopdec ne se charge pas ({report.coopdec})")
     _CACHE[key] = report
-    if report.ok:
-        _LATEST.append(report)
     return report
 
 
-def font_cache_files(report: ProbeReport | None) -> dict[str, bytes]:
-    """The files that give a kernel matplotlib's font list without rebuilding it."""
-    if report is None or not report.fontlist or not report.fontlist_name:
+def font_cache_files(sandbox: GradingSandbox) -> dict[str, bytes]:
+    """Files that give a kernel matplotlib's font list, built once per process inside the sandbox."""
+    if not sandbox.enabled:
         return {}
-    return {f"{HOME}/.config/matplotlib/{report.fontlist_name}": report.fontlist.encode("utf-8")}
+    key = json.dumps({k: getattr(sandbox, k) for k in sandbox.trait_names()}, sort_keys=True, default=str)
+    if key not in _FONT_CACHE:
+        files: dict[str, bytes] = {}
+        try:
+            result = sandbox.run([sys.executable, "-c", _FONTS], timeout=300)
+            if "COOPDEC-FONTS" in result.stdout:
+                data = json.loads(result.stdout.split("COOPDEC-FONTS", 1)[1])
+                if data["text"]:
+                    files = {f"{HOME}/.config/matplotlib/{data['name']}": data["text"].encode("utf-8")}
+        except (OSError, subprocess.TimeoutExpired, SandboxUnavailable, ValueError):
+            files = {}
+        _FONT_CACHE[key] = files
+    return _FONT_CACHE[key]
 
 
 def describe(report: ProbeReport) -> str:
@@ -193,3 +205,39 @@ def hidden_course_paths(sandbox: GradingSandbox, course_root: Path, db_url: str,
         elif not any(r in path.parents for r in readable):
             paths.append(path)
     return sorted(set(paths))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m coopdec.correction.probe``: check the sandbox from the course folder, in French."""
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=".").load_config()
+    coursedir = CourseDirectory(config=config)
+    sandbox = GradingSandbox(config=config)
+    if not sandbox.enabled:
+        print("Bac à sable DÉSACTIVÉ par la configuration (COOPDEC_SANS_BAC_A_SABLE) : le code des stagiaires "
+              "s'exécuterait avec vos droits.")
+        return 1
+    exchange = config.Exchange.get("root") if "Exchange" in config else None
+    root = Path(coursedir.root)
+    try:
+        report = probe(sandbox, hidden_course_paths(sandbox, root, coursedir.db_url,
+                                                    Path(exchange) if exchange else None), [root])
+    except SandboxUnavailable as exc:
+        print(exc)
+        return 1
+    if not report.ok:
+        print("Le bac à sable ne protège pas la correction : " + " ; ".join(report.problems))
+        return 1
+    mode = ("compte root : chaque noyau reçoit un identifiant non privilégié dédié" if sandbox.as_root
+            else "compte ordinaire : espace de noms utilisateur, votre identifiant hors du bac à sable")
+    print(f"Bac à sable opérationnel — {describe(report)} ; {mode}.")
+    print(f"Limites par noyau : {sandbox.cpu_seconds} s de calcul, {sandbox.memory_bytes // 2**20} Mo "
+          f"d'espace mémoire, {sandbox.processes} processus, fichiers de {sandbox.file_bytes // 2**20} Mo au plus, "
+          f"/tmp de {sandbox.tmpfs_bytes // 2**20} Mo.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
