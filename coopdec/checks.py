@@ -258,7 +258,8 @@ def verifier_nombre(reponse, empreinte_attendue: str, *, decimales: int = 0,
                                 "une valeur manquante s'est-elle glissée dans le calcul ?")
     if not _matches(empreinte_attendue, _canonical_number(reponse, decimales)):
         unit = f" {unite}" if unite else ""
-        raise _wrong(f"{reponse}{unit} n'est pas la valeur attendue.", relire)
+        shown = _canonical_number(reponse, decimales).replace(".", ",")
+        raise _wrong(f"{shown}{unit} (valeur arrondie) n'est pas la valeur attendue.", relire)
     _bravo(bravo)
 
 

@@ -166,7 +166,8 @@ def test_number_bad_inputs(answer, expected):
 
 def test_number_message_carries_the_unit():
     fingerprint = empreinte(59.6, "q", genre="nombre", decimales=1)
-    assert "60.0 M€" in refused(verifier_nombre, 60.0, fingerprint, decimales=1, unite="M€")
+    assert "60,0 M€ (valeur arrondie)" in refused(verifier_nombre, 60.0, fingerprint, decimales=1, unite="M€")
+    assert "10,9 %" in refused(verifier_nombre, 10.894495412844037, fingerprint, decimales=1, unite="%")
 
 
 # -- texts ------------------------------------------------------------------
