@@ -174,9 +174,12 @@ def wait_idle(page) -> None:
             const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
             if (!panel) return false;
             const status = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+            const kernel = panel.querySelector('.jp-Toolbar-kernelName');
             const busy = [...panel.querySelectorAll('.jp-InputArea-prompt')]
                 .some(p => p.textContent.includes('*'));
-            return status && status.getAttribute('data-status') === 'idle' && !busy;
+            // The kernel's name shows once the kernel is started (before: « No Kernel »).
+            return status && status.getAttribute('data-status') === 'idle' && !busy
+                && (!kernel || kernel.textContent.includes('Python'));
         }""")
 
 
