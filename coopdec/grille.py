@@ -695,6 +695,9 @@ def radar(grilles, *, source: str | None = None, titre: str | None = None, ax=No
         titre = "Grille d'analyse : " + " et ".join(names)
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 7), subplot_kw={"projection": "polar"})
+    elif getattr(ax, "name", None) != "polar":
+        raise GrilleError("Le radar se dessine sur un graphique polaire : omettez ax, ou créez-le "
+                          "avec plt.subplots(subplot_kw={\"projection\": \"polar\"}).")
     count = len(_CODES)
     angles = [2 * math.pi * i / count for i in range(count)]
     ax.set_theta_offset(math.pi / 2)

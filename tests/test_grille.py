@@ -333,6 +333,13 @@ def test_radar_of_an_incomplete_grid_and_custom_title():
     plt.close(fig)
 
 
+def test_radar_needs_polar_axes():
+    fig, ax = plt.subplots()
+    with pytest.raises(GrilleError, match="graphique polaire"):
+        G.radar(filled(), source="Essai", ax=ax)
+    plt.close(fig)
+
+
 @pytest.mark.parametrize("source", [None, "", "  "])
 def test_radar_requires_a_source(source):
     with pytest.raises(GrilleError, match="cite toujours sa source"):
