@@ -988,7 +988,7 @@ def widget_grille(grille) -> object:
     show.on_click(on_show)
     save.on_click(on_save)
     header = widgets.HTML(
-        f"<h4>Grille d'analyse : {html.escape(table['relation'].iloc[0])}</h4>"
+        f"<h3>Grille d'analyse : {html.escape(table['relation'].iloc[0])}</h3>"
         "<p>Pour chaque critère, choisissez le niveau que les faits établissent et justifiez-le. "
         "<b>Ce formulaire n'est pas enregistré dans le notebook</b> : enregistrez votre grille "
         "en CSV avant de fermer.</p>")

@@ -208,7 +208,7 @@ def afficher_quiz(nom: str, questions: list[str] | None = None):
         if unknown:
             raise QuizError(f"Question(s) inconnue(s) dans la banque « {nom} » : {', '.join(unknown)}.")
         selected = [q for q in selected if q["id"] in questions]
-    header = widgets.HTML(f"<h4>Auto-évaluation : {html.escape(banque['titre'])}</h4>"
+    header = widgets.HTML(f"<h3>Auto-évaluation : {html.escape(banque['titre'])}</h3>"
                           "<p>Cochez votre réponse puis cliquez sur « Vérifier ». "
                           "Ce quiz n'est pas noté ; vous pouvez réessayer autant que vous voulez.</p>")
     return widgets.VBox([header] + [_question_widget(i, q) for i, q in enumerate(selected, start=1)])

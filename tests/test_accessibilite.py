@@ -37,28 +37,8 @@ ALTERNATIVE = re.compile(r"^\s*(\*\*|\*|__|_)Ce que montre(?:nt)? (le|la|les|l['
                          r"\s*(\([^)\n]*\))?\s*[.:]?\s*(?P<texte>.+)", re.DOTALL)
 MINIMUM_DESCRIPTION = 80  # characters: at least a real sentence
 
-# Units whose authors have not applied a rule yet (reported to the course lead). They are shown
-# as xfail, and as XPASS in the summary once fixed: then remove the entry, the rule is enforced.
-_SKIPPED_LEVEL = ("« ### Comment répondre » right under the « # » title (contenu/{}/exercices.md): "
-                  "use « ## », or drop it now that the standard header says how to answer")
-PENDING: dict[tuple[str, str], str] = {
-    ("titres", f"release/{unit}/{unit}.ipynb"): _SKIPPED_LEVEL.format(unit)
-    for unit in ("05-developpement-local", "06-grille-analyse")
-}
-PENDING[("titre_quiz", "coopdec/quiz.py")] = "the quiz title is an <h4> (coopdec/quiz.py): should be <h3>"
-
-
 def ids(paths):
     return [str(p.relative_to(ROOT)) for p in paths]
-
-
-def pending(rule: str, path: Path):
-    reason = PENDING.get((rule, str(path.relative_to(ROOT))))
-    return pytest.mark.xfail(reason=reason, strict=False) if reason else ()
-
-
-def params(rule: str, paths):
-    return [pytest.param(p, id=str(p.relative_to(ROOT)), marks=pending(rule, p)) for p in paths]
 
 
 def _without_code_blocks(markdown: str) -> str:
@@ -107,7 +87,7 @@ def _excerpt(cell) -> str:
 # Headings
 # --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", params("titres", NOTEBOOKS))
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_headings_are_in_order(path):
     found = headings(nbformat.read(path, as_version=4))
     assert found, f"{path.name} has no heading"
@@ -120,8 +100,6 @@ def test_headings_are_in_order(path):
             f"a level is skipped (use {'#' * (before + 1)})")
 
 
-@pytest.mark.xfail(reason=PENDING.get(("titre_quiz", "coopdec/quiz.py"), ""),
-                   condition=("titre_quiz", "coopdec/quiz.py") in PENDING, strict=False)
 def test_quiz_title_fits_under_a_section():
     """The quiz is shown under a « ## » section: its own title must be a level-3 heading at most."""
     from coopdec.quiz import afficher_quiz
@@ -139,7 +117,7 @@ def test_quiz_title_fits_under_a_section():
 # Charts
 # --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path", params("alternative", NOTEBOOKS))
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_every_chart_has_a_text_alternative(path):
     notebook = nbformat.read(path, as_version=4)
     missing = []
@@ -157,7 +135,7 @@ def test_every_chart_has_a_text_alternative(path):
         "(before the next code cell, at least one full sentence):\n  " + "\n  ".join(missing))
 
 
-@pytest.mark.parametrize("path", params("mise_en_forme", NOTEBOOKS))
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_every_chart_has_a_title_and_a_source(path):
     notebook = nbformat.read(path, as_version=4)
     bare = []
@@ -208,7 +186,7 @@ def test_course_messages_use_the_palette():
         assert {c.upper() for c in colours.values()} <= OKABE_ITO
 
 
-@pytest.mark.parametrize("path", params("images", NOTEBOOKS))
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_images_have_alt_text(path):
     notebook = nbformat.read(path, as_version=4)
     problems = []
