@@ -422,7 +422,11 @@ def sauvegarder_reponses(notebook: str | None = None) -> None:
 
     First save the notebook (Ctrl+S): the answers are read from the saved file.
     ``notebook``: the notebook's name, only needed if the course asks for it.
+    Under nbgrader (Validate, autograde) there is no trainee to save for: it
+    does nothing and prints nothing.
     """
+    if os.environ.get("NBGRADER_EXECUTION"):
+        return
     try:
         path = trouver_notebook(notebook)
         data, text, written, problem = sauvegarder(path)

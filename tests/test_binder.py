@@ -130,6 +130,17 @@ def test_postbuild_is_a_strict_bash_script():
         "settings must go into the environment, not into a system folder Binder cannot write"
 
 
+def test_readme_badge_lands_on_the_welcome_notebook():
+    """The README's Binder badge opens JupyterLab on the welcome lesson, which exists."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    badge = re.search(r"\[!\[[^\]]*\]\(https://mybinder\.org/badge_logo\.svg\)\]"
+                      r"\((https://mybinder\.org/v2/gh/[^)\s]+)\)", readme)
+    assert badge, "README.md has no mybinder badge"
+    target = re.search(r"[?&]urlpath=lab/tree/([^&)]+)", badge.group(1))
+    assert target, f"the badge does not open JupyterLab on a notebook: {badge.group(1)}"
+    assert target.group(1) == "notebooks/00-bienvenue.ipynb" and (ROOT / target.group(1)).is_file()
+
+
 def test_environment_python_is_the_one_tested(binder):
     version = binder.run("python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])").strip()
     assert version == conda_python(), f"environment.yml pins python={conda_python()}, tested {version}"

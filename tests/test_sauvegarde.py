@@ -137,6 +137,16 @@ def test_learner_function_reports_in_french(answered, monkeypatch, capsys):
     assert "Ctrl+S" not in out  # the notebook was saved just now
 
 
+@pytest.mark.parametrize("mode", ["validate", "autograde"])
+def test_silent_under_nbgrader(answered, monkeypatch, capsys, mode):
+    """The save cell ends every exercise notebook: Validate and autograde must see nothing."""
+    monkeypatch.setenv("JPY_SESSION_NAME", str(answered))
+    monkeypatch.setenv("NBGRADER_EXECUTION", mode)
+    sauvegarder_reponses()
+    assert capsys.readouterr().out == ""
+    assert not (answered.parent / "01-histoire-reponses.json").exists()
+
+
 def test_warns_when_the_notebook_was_saved_long_ago(answered, monkeypatch, capsys):
     old = time.time() - 600
     os.utime(answered, (old, old))
