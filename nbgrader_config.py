@@ -36,3 +36,54 @@ c.OverwriteCells.add_missing_cells = True
 # French stubs in the trainees' version.
 c.ClearSolutions.code_stub = {"python": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
+
+# ---------------------------------------------------------------------------
+# Hardened grading (coopdec.correction; the trainer's guide is docs/formateur.md).
+# Everything below applies to plain `nbgrader autograde`, formgrader's buttons,
+# `generate_feedback`, `release_feedback`, `collect` and `export`.
+# ---------------------------------------------------------------------------
+
+# Each batch: ids checked, sandbox probed, gradebook backed up, canaries graded, journal kept.
+c.Autograde.exporter_class = "coopdec.correction.batch.AutogradeBatch"
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "coopdec.correction.sanitize.DropBrokenMetadata",  # a duplicated test cell no longer crashes
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "coopdec.correction.scan.StudentCodeScan",        # flags code that can tamper with the tests
+    "coopdec.correction.execution.SandboxedExecute",  # the kernel runs in bubblewrap, limited
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "coopdec.correction.recheck.Recheck",             # passed tests re-run outside the trainee's code
+    "coopdec.correction.verdicts.ApplyVerdicts",      # suspect tests → 0 and manual review
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# The sandbox (bubblewrap + unprivileged uid + limits) is required: grading refuses to
+# start where it cannot run. Opting out is explicit: COOPDEC_SANS_BAC_A_SABLE=1.
+if os.environ.get("COOPDEC_SANS_BAC_A_SABLE", "").lower() in {"1", "oui", "yes", "true"}:
+    c.GradingSandbox.enabled = False
+
+# Feedback: no hidden test, no leaked output, nothing while manual grading is pending.
+c.GenerateFeedback.exporter_class = "coopdec.correction.feedback.FeedbackExporter"
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "coopdec.correction.feedback.RedactLeaks",
+    "coopdec.correction.feedback.SanitizeTestOutputs",
+    "coopdec.correction.feedback.HideHiddenTests",
+    "coopdec.correction.feedback.DropInternalComments",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+c.ExchangeFactory.release_feedback = "coopdec.correction.feedback.GuardedReleaseFeedback"
+
+# Collect: the latest submission, the previous one archived, server-side timestamps, owners checked.
+c.ExchangeFactory.collect = "coopdec.correction.collect.ArchivingCollect"
+
+# Export: a « statut » column tells 0 from « erreur de correction » and pending manual grading.
+c.ExportApp.plugin_class = "coopdec.correction.export.CoopdecExport"

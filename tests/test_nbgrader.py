@@ -16,6 +16,8 @@ import yaml
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.validator import Validator
+
+from coopdec.correction.journal import Journal
 from traitlets.config.loader import PyFileConfigLoader
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +55,11 @@ def graded(request, tmp_path_factory):
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
     config.Exchange.root = str(course / "exchange")
+    # The course's hardened grading (coopdec.correction) is on. Its canaries grade the
+    # instructor and blank versions before each batch: this round trip does exactly that.
+    config.AutogradeBatch.canaries = False
+    # Feedback is withheld while written answers wait for the trainer: produce it anyway here.
+    config.FeedbackExporter.include_pending = True
     api = NbGraderAPI(config=config)
     assert api.generate_assignment(assignment, force=True)["success"]
 
@@ -66,9 +73,10 @@ def graded(request, tmp_path_factory):
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{assignment}.ipynb")
-        outcome = api.autograde(assignment, student, force=True, create=True)
-        assert outcome["success"], outcome["log"]
-        assert api.generate_feedback(assignment, student)["success"]
+    # One batch for the three submissions, as a trainer grades a cohort.
+    outcome = api.autograde(assignment, "*", force=True, create=True)
+    assert outcome["success"], outcome["log"]
+    assert api.generate_feedback(assignment)["success"]
     with Gradebook(config.CourseDirectory.db_url, "coopdec") as gb:
         for student in submissions:
             submission = gb.find_submission(assignment, student)
@@ -80,6 +88,9 @@ def graded(request, tmp_path_factory):
                                if g.cell.cell_type == "code"},
                 "written": {g.name: g.auto_score for g in notebook.grades if g.cell.cell_type == "markdown"},
                 "max_score": submission.max_score,
+                "flags": (Journal(course).read(assignment, student) or {}).get("flags", []),
+                "code_needs_manual": [g.name for g in notebook.grades
+                                      if g.cell.cell_type == "code" and g.needs_manual_grade],
             }
     return assignment, course, results
 
@@ -90,6 +101,14 @@ def test_instructor_version_scores_full_marks(graded):
     assert complete["code_tests"]
     assert all(score == maximum for score, maximum in complete["code_tests"].values()), complete
     assert complete["needs_manual"], "the written answers wait for the trainer"
+    # The hardened pipeline (scan, clean re-check) must not suspect the instructor's own answers.
+    assert complete["flags"] == [] and complete["code_needs_manual"] == [], complete
+
+
+def test_honest_wrong_answers_raise_no_flag(graded):
+    _, _, results = graded
+    for student in ("vide", "partielle"):
+        assert results[student]["flags"] == [], (student, results[student]["flags"])
 
 
 def test_blank_student_version_scores_zero(graded):

@@ -9,6 +9,7 @@ commands; the trainer's guide is ``docs/formateur.md``. One module, one job:
   outputs and the capture of the answers each test reads;
 - :mod:`.capture`, :mod:`.clean_run`, :mod:`.recheck`: re-check of passed
   tests in an interpreter that never ran the trainee's code;
+- :mod:`.sanitize`: repair of duplicated cells' metadata (nbgrader bug);
 - :mod:`.scan`: static scan of the trainee's code;
 - :mod:`.verdicts`: suspect tests to 0 and to manual review, comments;
 - :mod:`.batch`, :mod:`.canaries`, :mod:`.backup`, :mod:`.journal`: what

@@ -100,8 +100,11 @@ class Recheck(Preprocessor):
                     kind = value.get("t")
                     if kind == "missing":
                         continue
-                    if name in locked_bound and name not in student_bound:
-                        if kind == "opaque" and value.get("student"):
+                    if name in locked_bound and name not in student_bound and kind == "opaque":
+                        # A library object the instructor's cells made (a chart, a grid): the clean
+                        # interpreter rebuilds it. Plain data is injected below, since an answer
+                        # may have changed it in place (``plan.loc[...] = …``).
+                        if value.get("student"):
                             suspect.append(f"« {name} » a été remplacé par un objet défini par le stagiaire")
                         continue
                     if kind == "opaque":

@@ -104,8 +104,27 @@ def _suspicious_path(value: str) -> bool:
     return value.startswith(("/", "~")) or ".." in re.split(r"[\\/]", value)
 
 
+def imported_names(source: str) -> set[str]:
+    """Functions, classes and modules a locked cell provides (imports and definitions, not data)."""
+    try:
+        tree = ast.parse(capture.python_source(source))
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
+
+
 def scan_source(source: str, cell: str, course_names: set[str] = frozenset()) -> list[Finding]:
-    """Findings in one cell of trainee code. ``course_names``: names bound by locked cells."""
+    """Findings in one cell of trainee code.
+
+    ``course_names``: functions, classes and modules the locked cells provide
+    (see :func:`imported_names`); redefining them is a finding, reassigning data is not.
+    """
     findings: list[Finding] = []
     lines = source.splitlines()
 
@@ -243,7 +262,7 @@ class StudentCodeScan(Preprocessor):
         course_names: set[str] = set()
         for known in cells.values():
             if _instructor_code(known) and not known["grade"]:
-                course_names |= capture.bound_names(known["source"])
+                course_names |= imported_names(known["source"])
         findings: list[Finding] = []
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
