@@ -105,7 +105,8 @@ def gradebook_snapshot(course: Path) -> dict:
     con = sqlite3.connect(course / "gradebook.db")
     try:
         cells = con.execute("SELECT name, cell_type, locked, source, checksum FROM source_cell ORDER BY name").fetchall()
-        points = con.execute("SELECT name, max_score FROM grade_cell ORDER BY name").fetchall()
+        points = con.execute("SELECT b.name, g.max_score FROM grade_cells g JOIN base_cell b ON b.id = g.id "
+                             "ORDER BY b.name").fetchall()
         students = con.execute("SELECT id, first_name, last_name FROM student ORDER BY id").fetchall()
     finally:
         con.close()
@@ -155,3 +156,44 @@ def sandbox_or_skip():
             pytest.skip(f"ATTENTION — bac à sable impossible : cette machine interdit les espaces de noms "
                         f"utilisateur ({exc}). La correction protégée n'est PAS testée ici.")
         raise
+
+
+def api(course: Path, **settings):
+    """nbgrader's Python API (what formgrader uses) on ``course``, with extra settings.
+
+    ``settings`` are dotted names, e.g. ``api(course, **{"AutogradeBatch.canaries": False})``.
+    """
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config.loader import PyFileConfigLoader
+
+    os.environ["PATH"] = environment()["PATH"]  # nbgrader runs `alembic` from the venv
+    exchange = course / "exchange"
+    if not exchange.exists():
+        exchange.mkdir()
+        exchange.chmod(0o777)
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    for name, value in settings.items():
+        section, trait = name.rsplit(".", 1)
+        setattr(config[section], trait, value)
+    return NbGraderAPI(config=config)
+
+
+def grade(course: Path, assignment: str, student: str = "*", force: bool = True, **settings) -> dict:
+    """Autograde through the API; returns nbgrader's result dict (success, log, error)."""
+    settings.setdefault("AutogradeBatch.canaries", False)
+    return api(course, **settings).autograde(assignment, student, force=force)
+
+
+def export_api(course: Path, **settings) -> dict[tuple[str, str], dict]:
+    """The course's export plugin run in this process (same code as ``nbgrader export``)."""
+    from nbgrader.api import Gradebook
+
+    from coopdec.correction.export import CoopdecExport
+
+    handle = api(course, **settings)
+    target = course / "notes.csv"
+    plugin = CoopdecExport(parent=handle, config=handle.config, to=str(target))
+    with Gradebook(handle.coursedir.db_url, handle.coursedir.course_id) as gb:
+        plugin.export(gb)
+    with open(target, encoding="utf-8") as fh:
+        return {(row["assignment"], row["student_id"]): row for row in csv.DictReader(fh)}
