@@ -8,10 +8,12 @@ STAMP  := $(VENV)/.installe
 PORT   ?= 8888
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k quiz"`.
 PYTEST_ARGS ?=
+# Extra benchmark arguments, e.g. `make bench BENCH_ARGS="--rapide"`.
+BENCH_ARGS ?=
 # nbgrader calls the `alembic` and `jupyter` executables of its own environment.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab test release
+.PHONY: lab test release bench
 
 $(STAMP): pyproject.toml tools/jupyterlab-overrides.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -40,3 +42,7 @@ test: $(STAMP)
 ## make release: rebuild notebooks/ and source/ from contenu/, then release/ with nbgrader.
 release: $(STAMP)
 	$(BIN)/python tools/construire_notebooks.py
+
+## make bench: measure how fast the course runs (results in mesures/, see docs/performance.md).
+bench: $(STAMP)
+	$(BIN)/python -m tools.bench $(BENCH_ARGS)
