@@ -339,8 +339,8 @@ def _student_config(course: Path, student: str, home: Path):
     return config
 
 
-def student_command(course: Path, student: str, action: str, notebook=None) -> None:
-    """Fetch or submit ``99-hostile`` as ``student`` through nbgrader's exchange, in this process."""
+def student_command(course: Path, student: str, action: str, notebook=None, assignment: str = A) -> None:
+    """Fetch or submit ``assignment`` as ``student`` through nbgrader's exchange, in this process."""
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange import ExchangeFactory
@@ -348,7 +348,7 @@ def student_command(course: Path, student: str, action: str, notebook=None) -> N
     home = course.parent / "stagiaires" / student
     home.mkdir(parents=True, exist_ok=True)
     config = _student_config(course, student, home)
-    config.CourseDirectory.assignment_id = A
+    config.CourseDirectory.assignment_id = assignment
     factory = ExchangeFactory(config=config)
     coursedir = CourseDirectory(config=config)
     auth = Authenticator(config=config)
@@ -356,7 +356,7 @@ def student_command(course: Path, student: str, action: str, notebook=None) -> N
         factory.FetchAssignment(coursedir=coursedir, authenticator=auth, config=config).start()
     else:
         if notebook is not None:
-            nbformat.write(notebook, home / A / f"{A}.ipynb")
+            nbformat.write(notebook, home / assignment / f"{assignment}.ipynb")
         factory.Submit(coursedir=coursedir, authenticator=auth, config=config).start()
 
 
