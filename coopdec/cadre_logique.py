@@ -63,6 +63,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .descriptions import describe
+from .erreurs import ErreurDuCours
 from .grille import TexteMarkdown
 from .style import nombre_fr
 
@@ -80,7 +82,7 @@ __all__ = [
 ]
 
 
-class CadreLogiqueError(ValueError):
+class CadreLogiqueError(ErreurDuCours):
     """A framework cannot be read: wrong type or unknown key (French message)."""
 
 
@@ -151,22 +153,6 @@ def _normalised_key(key: str) -> str:
     return re.sub(r"[\s\-']+", "_", plain)
 
 
-def _type_name(value) -> str:
-    if isinstance(value, bool):
-        return f"un booléen ({value})"
-    if isinstance(value, str):
-        return f"un texte (« {value} »)"
-    if value is None:
-        return "None (aucune valeur)"
-    if isinstance(value, numbers.Number):
-        return f"un nombre ({value})"
-    if isinstance(value, Mapping):
-        return "un dictionnaire { }"
-    if isinstance(value, (list, tuple)):
-        return "une liste [ ]"
-    return f"un objet de type {type(value).__name__}"
-
-
 def _suggest(key: str, known) -> str:
     known = list(known)
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
@@ -181,7 +167,7 @@ def _keys(mapping: Mapping, known: Mapping, where: str) -> dict:
     for key, value in mapping.items():
         if not isinstance(key, str):
             raise CadreLogiqueError(f"{where} : les clés s'écrivent entre guillemets ; "
-                                    f"vous avez donné {_type_name(key)}.")
+                                    f"vous avez donné {describe(key)}.")
         name = _normalised_key(key)
         if name not in known:
             listed = ", ".join(f"« {k} »" for k in known)
@@ -200,14 +186,14 @@ def _codes(mapping, where: str, example: str, what: str) -> dict:
     if not isinstance(mapping, Mapping):
         raise CadreLogiqueError(
             f"{where} s'écrivent dans un dictionnaire {{code: {what}}}, par exemple {example} ; "
-            f"vous avez donné {_type_name(mapping)}."
+            f"vous avez donné {describe(mapping)}."
         )
     result = {}
     for code, value in mapping.items():
         if not isinstance(code, str) or not code.strip():
             raise CadreLogiqueError(f"{where} : chaque code est un court texte entre guillemets "
                                     f"(par exemple \"OS1\", \"R1\" ou \"A1.1\") ; vous avez donné "
-                                    f"{_type_name(code)}.")
+                                    f"{describe(code)}.")
         result[code.strip()] = value
     return result
 
@@ -218,7 +204,7 @@ def _text(value, where: str):
         return None
     if not isinstance(value, str):
         raise CadreLogiqueError(f"{where} doit être un texte entre guillemets ; vous avez donné "
-                                f"{_type_name(value)}.")
+                                f"{describe(value)}.")
     return value.strip() or None
 
 
@@ -242,7 +228,7 @@ def _value(value, where: str, expected: str = _ANY):
         return None if math.isnan(value) else value
     if isinstance(value, dt.date):
         return value
-    raise CadreLogiqueError(f"{where} : écrivez {expected} ; vous avez donné {_type_name(value)}.")
+    raise CadreLogiqueError(f"{where} : écrivez {expected} ; vous avez donné {describe(value)}.")
 
 
 def _read(cadre) -> dict:
@@ -251,7 +237,7 @@ def _read(cadre) -> dict:
         raise CadreLogiqueError(
             "Un cadre logique s'écrit comme un dictionnaire {\"objectif_general\": …, "
             "\"objectifs_specifiques\": {…}, \"resultats\": {…}, \"activites\": {…}, "
-            f"\"hypotheses\": […]}} ; vous avez donné {_type_name(cadre)}."
+            f"\"hypotheses\": […]}} ; vous avez donné {describe(cadre)}."
         )
     top = _keys(cadre, CLES, "Cadre logique")
     read = {
@@ -282,7 +268,7 @@ def _result(code: str, value) -> dict:
     if not isinstance(value, Mapping):
         raise CadreLogiqueError(
             f"{where} : un résultat s'écrit comme un dictionnaire {{\"intitule\": …, \"objectif\": "
-            f"…, \"indicateurs\": […]}} ; vous avez donné {_type_name(value)}."
+            f"…, \"indicateurs\": […]}} ; vous avez donné {describe(value)}."
         )
     fields = _keys(value, CLES_RESULTAT, where)
     indicators = fields.get("indicateurs")
@@ -293,7 +279,7 @@ def _result(code: str, value) -> dict:
                                 "l'indicateur entre crochets : \"indicateurs\": [{…}].")
     if not isinstance(indicators, (list, tuple)):
         raise CadreLogiqueError(f"{where} : les indicateurs forment une liste de dictionnaires, "
-                                f"[{{…}}, {{…}}] ; vous avez donné {_type_name(indicators)}.")
+                                f"[{{…}}, {{…}}] ; vous avez donné {describe(indicators)}.")
     return {
         "intitule": _text(fields.get("intitule"), f"{where} : l'intitulé"),
         "objectif": _text(fields.get("objectif"), f"{where} : le code de l'objectif (objectif)"),
@@ -307,7 +293,7 @@ def _indicator(where: str, value) -> dict:
         raise CadreLogiqueError(
             f"{where} : un indicateur s'écrit comme un dictionnaire {{\"indicateur\": …, "
             "\"valeur_reference\": …, \"cible\": …, \"source_verification\": …, \"echeance\": …} ; "
-            f"vous avez donné {_type_name(value)}."
+            f"vous avez donné {describe(value)}."
         )
     fields = _keys(value, CLES_INDICATEUR, where)
     return {
@@ -325,7 +311,7 @@ def _activity(code: str, value) -> dict:
     if not isinstance(value, Mapping):
         raise CadreLogiqueError(
             f"{where} : une activité s'écrit comme un dictionnaire {{\"intitule\": …, "
-            f"\"resultat\": \"R1\"}} ; vous avez donné {_type_name(value)}."
+            f"\"resultat\": \"R1\"}} ; vous avez donné {describe(value)}."
         )
     fields = _keys(value, CLES_ACTIVITE, where)
     return {
@@ -342,7 +328,7 @@ def _hypotheses(value) -> list:
                                 "le texte entre crochets, [\"…\"], et séparez-les par des virgules.")
     if not isinstance(value, (list, tuple)):
         raise CadreLogiqueError("Les hypothèses et risques forment une liste de textes, [\"…\", "
-                                f"\"…\"] ; vous avez donné {_type_name(value)}.")
+                                f"\"…\"] ; vous avez donné {describe(value)}.")
     return [_text(item, f"L'hypothèse {number}") for number, item in enumerate(value, start=1)]
 
 

@@ -21,6 +21,8 @@ import unicodedata
 
 import pandas as pd
 
+from coopdec.descriptions import describe
+
 __all__ = [
     "ReponseIncorrecte",
     "empreinte",
@@ -149,22 +151,6 @@ def _require_answer(value, *, text_expected: bool = True) -> None:
         raise ReponseIncorrecte("Votre réponse est une chaîne vide : écrivez-la entre les guillemets.")
 
 
-def _type_name(value) -> str:
-    names = {
-        str: "un texte (str)",
-        int: "un nombre entier (int)",
-        float: "un nombre décimal (float)",
-        bool: "un booléen (True/False)",
-        list: "une liste",
-        tuple: "un tuple",
-        set: "un ensemble (set)",
-        dict: "un dictionnaire",
-        pd.DataFrame: "un tableau pandas (DataFrame)",
-        pd.Series: "une série pandas (Series)",
-    }
-    return names.get(type(value), f"un objet de type {type(value).__name__}")
-
-
 def _bravo(message: str | None) -> None:
     print("Bravo ! " + (message or "C'est la bonne réponse."))
 
@@ -179,7 +165,7 @@ def _check_letter(value, options: str) -> str:
     if not isinstance(value, str):
         raise ReponseIncorrecte(
             f"On attend une lettre entre guillemets, par exemple \"{options[0]}\" ; "
-            f"vous avez donné {_type_name(value)}."
+            f"vous avez donné {describe(value)}."
         )
     letter = _canonical_choice(value)
     if letter not in options:
@@ -209,7 +195,7 @@ def verifier_choix_multiples(reponse, empreinte_attendue: str, *, options: str =
     if isinstance(reponse, str) or not isinstance(reponse, (list, tuple, set)):
         raise ReponseIncorrecte(
             f"On attend une liste de lettres, par exemple [\"{options[0]}\", \"{options[-1]}\"] ; "
-            f"vous avez donné {_type_name(reponse)}."
+            f"vous avez donné {describe(reponse)}."
         )
     if not reponse:
         raise ReponseIncorrecte("Votre liste est vide : indiquez au moins une lettre.")
@@ -228,7 +214,7 @@ def verifier_ordre(reponse, empreinte_attendue: str, *, options: str,
     if isinstance(reponse, str) or not isinstance(reponse, (list, tuple)):
         raise ReponseIncorrecte(
             f"On attend une liste ordonnée de lettres, par exemple {list(options)} ; "
-            f"vous avez donné {_type_name(reponse)}."
+            f"vous avez donné {describe(reponse)}."
         )
     letters = [_check_letter(v, options) for v in reponse]
     if sorted(letters) != sorted(options):
@@ -252,7 +238,7 @@ def verifier_nombre(reponse, empreinte_attendue: str, *, decimales: int = 0,
         elif isinstance(reponse, (pd.Series, pd.DataFrame)):
             hint = (" Extrayez du tableau la seule valeur demandée (selon la question : .sum(), "
                     ".max(), .mean(), .loc[...]…).")
-        raise ReponseIncorrecte(f"On attend un nombre ; vous avez donné {_type_name(reponse)}.{hint}")
+        raise ReponseIncorrecte(f"On attend un nombre ; vous avez donné {describe(reponse)}.{hint}")
     if not math.isfinite(float(reponse)):
         raise ReponseIncorrecte("Votre résultat n'est pas un nombre fini (NaN ou infini) : "
                                 "une valeur manquante s'est-elle glissée dans le calcul ?")
@@ -268,7 +254,7 @@ def verifier_texte(reponse, empreinte_attendue: str, *, relire: str | None = Non
     """Check a short text; case, accents, punctuation and spacing do not matter."""
     _require_answer(reponse)
     if not isinstance(reponse, str):
-        raise ReponseIncorrecte(f"On attend un texte entre guillemets ; vous avez donné {_type_name(reponse)}.")
+        raise ReponseIncorrecte(f"On attend un texte entre guillemets ; vous avez donné {describe(reponse)}.")
     if not _matches(empreinte_attendue, _canonical_text(reponse)):
         raise _wrong(f"« {reponse} » n'est pas la réponse attendue.", relire)
     _bravo(bravo)
@@ -313,7 +299,7 @@ def verifier_tableau(reponse, empreinte_attendue: str, *, lignes: int,
     _require_answer(reponse)
     if not isinstance(reponse, (pd.DataFrame, pd.Series)):
         raise ReponseIncorrecte(
-            f"On attend un tableau pandas (DataFrame ou Series) ; vous avez donné {_type_name(reponse)}."
+            f"On attend un tableau pandas (DataFrame ou Series) ; vous avez donné {describe(reponse)}."
         )
     frame = _as_frame(reponse)
     if colonnes is not None:
@@ -363,7 +349,7 @@ def verifier_graphique(graphique, *, barres: int | None = None,
     if not isinstance(graphique, Axes):
         raise ReponseIncorrecte(
             "On attend un graphique matplotlib, la variable ax créée par « fig, ax = plt.subplots() » ; "
-            f"vous avez donné {_type_name(graphique)}."
+            f"vous avez donné {describe(graphique)}."
         )
     advice = "utilisez mettre_en_forme(ax, titre=..., source=...)."
     if not graphique.get_title().strip():

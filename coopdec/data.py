@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import chemins
+from .erreurs import ErreurDuCours
 
 __all__ = ["DatasetError", "charger", "jeux_de_donnees"]
 
@@ -46,7 +47,7 @@ _EXPECTED = {
 }
 
 
-class DatasetError(ValueError):
+class DatasetError(ErreurDuCours):
     """A dataset is unknown, missing, unreadable or breaks its schema (French message)."""
 
 

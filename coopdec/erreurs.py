@@ -1,8 +1,9 @@
 """Beginner-friendly error display in notebooks (after Berkeley Data 8's helper).
 
 When a notebook imports :mod:`coopdec`, IPython is told to show:
-- a failed answer check (:class:`~coopdec.checks.ReponseIncorrecte`) as its French
-  message alone, without a traceback;
+- a failed answer check (:class:`~coopdec.checks.ReponseIncorrecte`) and a value
+  that a course function refuses (:class:`ErreurDuCours`) as their French message
+  alone, without a traceback;
 - a few errors that beginners meet all the time with their usual traceback
   followed by a short French explanation.
 
@@ -13,6 +14,16 @@ before: only what the trainee reads changes.
 from __future__ import annotations
 
 from .checks import ReponseIncorrecte
+
+
+class ErreurDuCours(ValueError):
+    """A value a course function refuses; its French message says what to write instead.
+
+    Base of the errors of :mod:`coopdec.data`, :mod:`coopdec.grille`,
+    :mod:`coopdec.juridique`, :mod:`coopdec.financement`,
+    :mod:`coopdec.cadre_logique` and :mod:`coopdec.quiz`.
+    """
+
 
 _EXPLANATIONS = {
     NameError: (
@@ -44,7 +55,7 @@ def _explanation_for(error_type: type) -> str | None:
 
 
 def _show(shell, etype, value, tb, tb_offset=None):
-    if issubclass(etype, ReponseIncorrecte):
+    if issubclass(etype, (ReponseIncorrecte, ErreurDuCours)):
         shell._showtraceback(etype, value, [f"\x1b[31m✗ {value}\x1b[0m"])
         return None
     structured = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
@@ -64,5 +75,5 @@ def installer() -> bool:
     shell = get_ipython()
     if shell is None:
         return False
-    shell.set_custom_exc((ReponseIncorrecte, *_EXPLANATIONS), _show)
+    shell.set_custom_exc((ReponseIncorrecte, ErreurDuCours, *_EXPLANATIONS), _show)
     return True

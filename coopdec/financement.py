@@ -66,6 +66,8 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from .descriptions import describe
+from .erreurs import ErreurDuCours
 from .style import nombre_fr
 
 __all__ = [
@@ -87,25 +89,13 @@ __all__ = [
 _CENT = 0.005
 
 
-class FinancementError(ValueError):
+class FinancementError(ErreurDuCours):
     """A financing input is impossible or breaks a rule (French message)."""
 
 
 # --------------------------------------------------------------------------
 # Checks and French formatting (internal)
 # --------------------------------------------------------------------------
-
-def _type_name(value) -> str:
-    if isinstance(value, bool):
-        return "un booléen (True/False)"
-    if isinstance(value, str):
-        return f"un texte (« {value} »)"
-    if value is None:
-        return "None (aucune valeur)"
-    if isinstance(value, numbers.Number):
-        return f"un nombre ({value})"
-    return f"un objet de type {type(value).__name__}"
-
 
 def _check_amount(value, name: str, what: str) -> float:
     """A finite, non-negative amount in euros, as a float."""
@@ -114,7 +104,7 @@ def _check_amount(value, name: str, what: str) -> float:
                 if isinstance(value, str) else "")
         raise FinancementError(
             f"{_capitalised(what)} ({name}) doit être un nombre d'euros ; vous avez donné "
-            f"{_type_name(value)}.{hint}"
+            f"{describe(value)}.{hint}"
         )
     amount = float(value)
     if not math.isfinite(amount):
@@ -137,7 +127,7 @@ def _check_cost(value) -> float:
 def _check_share(value, what: str, *, allow_zero: bool) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
         raise FinancementError(f"{_capitalised(what)} doit être un nombre entre 0 et 1 ; "
-                               f"vous avez donné {_type_name(value)}.")
+                               f"vous avez donné {describe(value)}.")
     low_ok = value >= 0 if allow_zero else value > 0
     if not low_ok or value > 1:
         bounds = "entre 0 et 1" if allow_zero else "supérieur à 0 et au plus égal à 1"
@@ -178,7 +168,7 @@ def _known_key(value, known: Mapping, noun: str, aliases: Mapping | None = None)
     """The key of ``known`` named by ``value`` (case, accents, spaces and hyphens ignored)."""
     if not isinstance(value, str):
         raise FinancementError(f"Le {noun} doit être un texte entre guillemets, par exemple "
-                               f"« {next(iter(known))} » ; vous avez donné {_type_name(value)}.")
+                               f"« {next(iter(known))} » ; vous avez donné {describe(value)}.")
     key = _normalised(value)
     key = (aliases or {}).get(key, key)
     if key in known:

@@ -43,6 +43,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .descriptions import describe
+from .erreurs import ErreurDuCours
 from .style import mettre_en_forme, nombre_fr
 
 __all__ = [
@@ -76,7 +78,7 @@ _TEXT_COLUMNS = ["relation", "dimension", "critere", "intitule", "justification"
 _WEIGHT_TOLERANCE = 1e-3  # relative: 0.999 or 100.1 % are accepted, 0.99 is not
 
 
-class GrilleError(ValueError):
+class GrilleError(ErreurDuCours):
     """A grid, a criterion, a level or the weights are not valid (French message)."""
 
 
@@ -317,23 +319,11 @@ def _names(codes) -> str:
     return ", ".join(_name(code) for code in codes)
 
 
-def _describe_value(value) -> str:
-    kinds = {str: "un texte", bool: "un booléen", list: "une liste", dict: "un dictionnaire",
-             tuple: "un tuple", pd.Series: "une série pandas", pd.DataFrame: "un tableau pandas"}
-    for kind, text in kinds.items():
-        if isinstance(value, kind):
-            shown = repr(value)
-            if len(shown) > 60 or "\n" in shown:
-                return text
-            return f"{text} ({shown})"
-    return f"{value!r}"
-
-
 def _criterion(code) -> Critere:
     """The criterion ``code``, or a French error suggesting the closest code."""
     if not isinstance(code, str):
         raise GrilleError(f"Le critère doit être un code entre guillemets, par exemple "
-                          f"\"{_CODES[0]}\" ; vous avez donné {_describe_value(code)}.")
+                          f"\"{_CODES[0]}\" ; vous avez donné {describe(code)}.")
     if code in _BY_CODE:
         return _BY_CODE[code]
     close = difflib.get_close_matches(code.strip().lower(), _CODES, n=1, cutoff=0.5)
@@ -409,7 +399,7 @@ def _level(code: str, niveau):
                           "choisir (non documenté).")
     if isinstance(niveau, bool) or not isinstance(niveau, numbers.Real):
         raise GrilleError(f"Niveau de {_name(code)} : on attend un nombre entier ({allowed}) ou "
-                          f"None ; vous avez donné {_describe_value(niveau)}.")
+                          f"None ; vous avez donné {describe(niveau)}.")
     if not float(niveau).is_integer():
         raise GrilleError(f"Niveau de {_name(code)} : {niveau} n'est pas un nombre entier ; "
                           f"choisissez {allowed}.")
@@ -427,7 +417,7 @@ def _weights(poids) -> dict[str, float]:
     if not isinstance(poids, Mapping):
         raise GrilleError("Les poids se donnent dans un dictionnaire {code du critère: poids}, "
                           "par exemple {\"appui_institutionnel\": 0.2, …} ; vous avez donné "
-                          f"{_describe_value(poids)}.")
+                          f"{describe(poids)}.")
     for code in poids:
         if code not in _BY_CODE:
             try:
@@ -445,7 +435,7 @@ def _weights(poids) -> dict[str, float]:
             hint = (" Écrivez-le sans guillemets, avec un point décimal (par exemple 0.125)."
                     if isinstance(value, str) else "")
             raise GrilleError(f"Le poids de {_name(code)} doit être un nombre ; vous avez donné "
-                              f"{_describe_value(value)}.{hint}")
+                              f"{describe(value)}.{hint}")
         if value <= 0:
             raise GrilleError(f"Le poids de {_name(code)} doit être strictement positif "
                               f"(vous avez donné {value}).")
@@ -465,7 +455,7 @@ def _justification(text) -> object:
         return pd.NA
     if not isinstance(text, str):
         raise GrilleError(f"La justification doit être un texte entre guillemets ; vous avez "
-                          f"donné {_describe_value(text)}.")
+                          f"donné {describe(text)}.")
     return text if text.strip() else pd.NA
 
 
@@ -473,7 +463,7 @@ def _grid(grille) -> pd.DataFrame:
     """Check a grid and return its canonical copy (row order, columns, types)."""
     if not isinstance(grille, pd.DataFrame):
         raise GrilleError("On attend une grille, c'est-à-dire le tableau renvoyé par "
-                          f"grille_vide(…) ou noter(…) ; vous avez donné {_describe_value(grille)}.")
+                          f"grille_vide(…) ou noter(…) ; vous avez donné {describe(grille)}.")
     missing = [column for column in COLONNES if column not in grille.columns]
     if missing:
         raise GrilleError("Ce tableau n'est pas une grille : colonne(s) manquante(s) "

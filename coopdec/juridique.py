@@ -46,6 +46,8 @@ from dataclasses import dataclass, fields
 
 import pandas as pd
 
+from .erreurs import ErreurDuCours
+
 __all__ = [
     "AVERTISSEMENT",
     "FONDEMENTS",
@@ -80,7 +82,7 @@ VERDICTS = {
 }
 
 
-class FaitsInvalides(ValueError):
+class FaitsInvalides(ErreurDuCours):
     """The facts of a case are unknown, malformed or contradictory (French message)."""
 
 

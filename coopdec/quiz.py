@@ -30,13 +30,14 @@ from pathlib import Path
 import yaml
 
 from .chemins import dossier
+from .erreurs import ErreurDuCours
 
 __all__ = ["QuizError", "Correction", "charger_banque", "valider_banque", "corriger", "afficher_quiz"]
 
 TYPES = ("unique", "multiple")
 
 
-class QuizError(ValueError):
+class QuizError(ErreurDuCours):
     """A question bank is missing or malformed (French message)."""
 
 

@@ -434,7 +434,7 @@ def structure_error(cadre) -> str:
 
 
 @pytest.mark.parametrize("value, words", [
-    ([], "une liste [ ]"), ("cadre", "un texte (« cadre »)"), (None, "None"), (3, "un nombre (3)"),
+    ([], "une liste [ ]"), ("cadre", "un texte (« cadre »)"), (None, "None"), (3, "un nombre entier (3)"),
 ])
 def test_a_framework_is_a_dictionary(value, words):
     message = structure_error(value)
@@ -529,7 +529,7 @@ def test_a_code_must_be_a_text():
     (lambda c: c["objectifs_specifiques"].__setitem__("OS1", {"intitule": "x"}),
      "L'intitulé de l'objectif spécifique OS1 doit être un texte"),
     (lambda c: c["hypotheses"].append(12),
-     "L'hypothèse 2 doit être un texte entre guillemets ; vous avez donné un nombre (12)"),
+     "L'hypothèse 2 doit être un texte entre guillemets ; vous avez donné un nombre entier (12)"),
     (lambda c: indicator(c).__setitem__("cible", True),
      "Résultat R1, indicateur 1, cible : écrivez un nombre, une date ou un court texte, pas un booléen"),
     (lambda c: indicator(c).__setitem__("valeur_reference", [45]),

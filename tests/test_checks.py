@@ -81,7 +81,7 @@ def test_choice_wrong_answer_names_it_and_hints_without_revealing():
         (..., "pas encore répondu"),
         ("", "chaîne vide"),
         ("   ", "chaîne vide"),
-        (2, "un nombre entier (int)"),
+        (2, "un nombre entier (2)"),
         (["B"], "une liste"),
         ("E", "n'est pas une des options"),
     ],

@@ -11,6 +11,7 @@ CELLS = [
     "raise NotImplementedError()",
     "import pandas as pd\npd.DataFrame({'a': [1]})['b']",
     "1 / 0",
+    'from coopdec import charger\ncharger("apd_collectivite")',
 ]
 
 
@@ -50,6 +51,13 @@ def test_common_errors_keep_traceback_and_get_a_french_explanation(outputs, inde
     assert error.ename == ename
     assert len(error.traceback) > 1
     assert explanation in error.traceback[-1]
+
+
+def test_course_functions_refusing_a_value_show_only_their_french_message(outputs):
+    error = error_of(outputs[6])
+    assert error.ename == "DatasetError"
+    assert len(error.traceback) == 1 and "Traceback" not in error.traceback[0]
+    assert "apd_collectivites_annuelle" in error.traceback[0], "the message suggests the right name"
 
 
 def test_other_errors_are_untouched(outputs):

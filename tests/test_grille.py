@@ -145,7 +145,7 @@ def test_noter_refuses_an_unknown_criterion():
 def test_functions_refuse_what_is_not_a_grid():
     with pytest.raises(GrilleError, match="On attend une grille.*vous avez donné un dictionnaire"):
         G.score({"a": 1})
-    with pytest.raises(GrilleError, match="vous avez donné une liste\\.$"):
+    with pytest.raises(GrilleError, match="vous avez donné une liste \\[ \\]\\.$"):
         G.score(list(range(100)))
     with pytest.raises(GrilleError, match="colonne\\(s\\) manquante\\(s\\) « poids »"):
         G.score(G.grille_vide("A").drop(columns="poids"))
@@ -208,7 +208,7 @@ def test_weights_within_tolerance_are_normalised():
          "positif"),
         (dict.fromkeys(CODES, 0.125) | {"financement": "0.125"},
          "Le poids de « Financement et cofinancements » \\(financement\\) doit être un nombre ; "
-         "vous avez donné un texte \\('0.125'\\)\\. Écrivez-le sans guillemets"),
+         "vous avez donné un texte \\(« 0.125 »\\)\\. Écrivez-le sans guillemets"),
         (dict.fromkeys(CODES, 0.125) | {"financement": float("nan")}, "doit être un nombre"),
         ([0.125] * 8, "dans un dictionnaire"),
     ],
