@@ -44,7 +44,6 @@ from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
-import nbformat
 
 __all__ = [
     "SauvegardeErreur",
@@ -160,7 +159,11 @@ def _assignment(path: Path) -> str | None:
 # Reading and writing notebooks
 # --------------------------------------------------------------------------
 
-def _read_notebook(path: Path) -> nbformat.NotebookNode:
+def _read_notebook(path: Path):
+    # nbformat is imported here, not with the package: its JSON-schema checker takes
+    # seconds to import (measured by `make bench`), and every notebook imports coopdec.
+    import nbformat
+
     try:
         return nbformat.read(path, as_version=4)
     except Exception as error:  # nbformat raises several kinds of errors
@@ -169,7 +172,7 @@ def _read_notebook(path: Path) -> nbformat.NotebookNode:
             "Ouvrez-le dans JupyterLab pour vérifier qu'il n'est pas abîmé.") from None
 
 
-def _answer_cells(notebook) -> tuple[dict[str, nbformat.NotebookNode], list[str]]:
+def _answer_cells(notebook) -> tuple[dict, list[str]]:
     """Answer cells by grade_id (first occurrence), and the ids seen more than once."""
     cells, doubles = {}, []
     for cell in notebook.cells:
@@ -371,6 +374,8 @@ def restaurer(fichier: str | os.PathLike, notebook: Path) -> Restauration:
             f"Impossible de faire une copie de sécurité du notebook ({error}) : rien n'a été "
             "modifié.") from None
     if report.restaurees:
+        import nbformat
+
         _write_atomically(notebook, nbformat.writes(nb) + "\n")
     return report
 
