@@ -13,7 +13,7 @@ BENCH_ARGS ?=
 # nbgrader calls the `alembic` and `jupyter` executables of its own environment.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab test release bench
+.PHONY: lab test release bench corriger
 
 $(STAMP): pyproject.toml tools/jupyterlab-overrides.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -46,3 +46,8 @@ release: $(STAMP)
 ## make bench: measure how fast the course runs (results in mesures/, see docs/performance.md).
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
+
+## make corriger DEVOIR=01-histoire: grade the collected copies in parallel batches (docs/formateur.md).
+corriger: $(STAMP)
+	@test -n "$(DEVOIR)" || { echo "Précisez le devoir : make corriger DEVOIR=01-histoire"; exit 2; }
+	$(BIN)/python -m coopdec.correction.parallele $(DEVOIR)

@@ -214,8 +214,10 @@ class AutogradeBatch(NotebookExporter):
 
     def _canary_key(self, root: Path, assignment: str) -> str:
         config = json.loads(json.dumps(self.config, default=str))
-        for section, names in (("CourseDirectory", ("student_id", "notebook_id", "assignment_id")),
-                               ("BaseConverter", ("force",)), ("Autograde", ("force",))):
+        # Which students a batch grades does not change how the canaries grade (parallel batches).
+        per_batch = ("student_id", "student_id_exclude", "notebook_id", "assignment_id")
+        for section, names in (("CourseDirectory", per_batch), ("BaseConverter", ("force",)),
+                               ("Autograde", ("force",))):
             for name in names:
                 config.get(section, {}).pop(name, None)
         return hashlib.sha256(json.dumps([str(root), assignment, self._digests[assignment], config],
