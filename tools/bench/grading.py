@@ -11,13 +11,12 @@ The ways:
 
 - ``nbgrader`` — plain sequential ``nbgrader autograde <assignment>`` with a
   config holding only nbgrader's settings (:func:`cohort.plain_config`);
-- ``cours`` — the same command with the course's own ``nbgrader_config.py``,
-  as found in the repository when the benchmark runs;
-- ``parallele_par_stagiaire`` — prototype: one ``nbgrader autograde
-  <assignment> --student <id>`` per trainee, ``workers`` at a time, on one
-  shared SQLite gradebook opened with a busy timeout (``?timeout=30``);
-- ``parallele_par_lots`` — prototype: ``workers`` processes, each grading a
-  share of the trainees through a ``--student`` glob.
+- ``cours_un_lot`` — the same command with the course's own
+  ``nbgrader_config.py`` (hardened grading), as a trainer types it;
+- ``cours`` — the course's way: ``python -m coopdec.correction.parallele``
+  (``make corriger``), ``workers`` hardened batches side by side;
+- ``parallele_par_lots`` — for reference, plain nbgrader in ``workers``
+  batches through ``--student`` globs: what parallelism alone gives.
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ from pathlib import Path
 from . import cohort
 
 INSTRUMENT = Path(__file__).with_name("instrument.py")
-WAYS = ("nbgrader", "cours", "parallele_par_stagiaire", "parallele_par_lots")
+WAYS = ("nbgrader", "cours_un_lot", "cours", "parallele_par_lots")
 BUCKETS = ("import", "avant_premiere_copie", "demarrage_noyau", "cellules", "arret_noyau", "conversion", "notebooks")
 
 
@@ -45,16 +44,18 @@ def _glob_shares(workers: int) -> list[str]:
     return [f"stagiaire-*[{''.join(digits[i::workers])}]" for i in range(workers)]
 
 
-def _jobs(way: str, students: list[str], workers: int) -> tuple[list[list[str]], int]:
-    if way == "parallele_par_stagiaire":
-        return [[f"--student={s}"] for s in students], workers
+def _jobs(way: str, assignment: str, workers: int) -> tuple[list[list[str]], int]:
+    """Command lines (run from the course folder) and how many run at once."""
+    if way == "cours":
+        return [[sys.executable, "-m", "coopdec.correction.parallele", assignment, f"--processus={workers}"]], 1
+    autograde = [sys.executable, str(INSTRUMENT), "{timings}", "autograde", assignment]
     if way == "parallele_par_lots":
-        return [[f"--student={g}"] for g in _glob_shares(workers)], workers
-    return [[]], 1
+        return [[*autograde, f"--student={g}"] for g in _glob_shares(workers)], workers
+    return [autograde], 1
 
 
 def _config(way: str, root: Path, course: Path) -> str:
-    if way == "cours":
+    if way.startswith("cours"):
         return (root / "nbgrader_config.py").read_text(encoding="utf-8")
     return cohort.plain_config(course, "?timeout=30" if way.startswith("parallele") else "")
 
@@ -67,14 +68,13 @@ def _environment(course: Path) -> dict:
     return env
 
 
-def _run_job(course: Path, assignment: str, number: int, extra: list[str]) -> dict:
+def _run_job(course: Path, number: int, line: list[str]) -> dict:
     out = course / f"instrument-{number}.json"
     log = course / f"journal-{number}.log"
     with open(log, "w", encoding="utf-8") as handle:
-        code = subprocess.run(
-            [sys.executable, str(INSTRUMENT), str(out), "autograde", assignment, *extra],
-            cwd=course, env=_environment(course), stdout=handle, stderr=subprocess.STDOUT,
-        ).returncode
+        code = subprocess.run([part.replace("{timings}", str(out)) for part in line],
+                              cwd=course, env=_environment(course), stdout=handle, stderr=subprocess.STDOUT,
+                              ).returncode
     text = log.read_text(encoding="utf-8", errors="replace")
     timings = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
     return {"code": code, "timings": timings, "verrous": text.count("database is locked"),
@@ -121,10 +121,10 @@ def grade(way: str, root: Path, template: Path, work: Path, assignment: str, stu
     course = work / way
     shutil.copytree(template, course)
     (course / "nbgrader_config.py").write_text(_config(way, root, course), encoding="utf-8")
-    jobs, pool_size = _jobs(way, students, workers)
+    jobs, pool_size = _jobs(way, assignment, workers)
     start = time.perf_counter()
     with ThreadPoolExecutor(pool_size) as pool:
-        results = list(pool.map(lambda job: _run_job(course, assignment, *job), enumerate(jobs)))
+        results = list(pool.map(lambda job: _run_job(course, *job), enumerate(jobs)))
     wall = time.perf_counter() - start
     graded = scores(f"sqlite:///{course / 'gradebook.db'}", assignment, students)
     checks = integrity(course, assignment, students, graded)

@@ -8,9 +8,9 @@ COHORT_TARGET_FLOOR = 1.3      # … and within 1.3 × the floor, per submission
 
 WAY_NAMES = {
     "nbgrader": "nbgrader autograde séquentiel, configuration nue",
-    "cours": "façon du cours (nbgrader_config.py du dépôt)",
-    "parallele_par_stagiaire": "prototype : 1 processus par stagiaire, 2 à la fois",
-    "parallele_par_lots": "prototype : 2 processus, un lot de stagiaires chacun",
+    "cours_un_lot": "nbgrader autograde avec la configuration du cours (un lot, correction protégée)",
+    "cours": "façon du cours : make corriger (lots protégés en parallèle)",
+    "parallele_par_lots": "repère : nbgrader nu en lots parallèles",
 }
 
 
@@ -88,6 +88,8 @@ def _cohort(section: dict) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, way in section["facons"].items():
+        if not way["noyaux_demarres"]:  # make corriger is timed from outside only
+            continue
         t = way["temps_internes_par_copie_s"]
         rest = t["conversion"] - t["demarrage_noyau"] - t["cellules"] - t["arret_noyau"]
         lines.append(
