@@ -314,9 +314,10 @@ def test_without_sandbox_grading_refuses_unless_the_trainer_opts_out(sandbox_rep
 def test_canaries_stop_a_batch_that_would_grade_everyone_zero(sandbox_report, tmp_path):
     course = _course(tmp_path / "cours")
     cours.submit_file(course, "alex", A, cas.CONTROL.build(cours.release(course, A)))
-    # A time limit too short for this machine to import the course's libraries: everyone would get 0.
-    stopped = cours.grade(course, A, **{"AutogradeBatch.canaries": True, "Execute.timeout": 1,
-                                        "SandboxedExecute.setup_timeout": 1})
+    # A memory limit too low for the course's libraries (pandas cannot even be imported): without
+    # the canaries, everyone would get 0. (A time limit is no good here: it depends on the machine.)
+    stopped = cours.grade(course, A, **{"AutogradeBatch.canaries": True,
+                                        "GradingSandbox.memory_bytes": 120_000_000})
     assert not stopped["success"]
     assert "les copies témoins (canaris) ne sont pas notées comme prévu" in stopped["log"]
     assert "Aucune note n'a été modifiée" in stopped["log"]
