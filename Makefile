@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installe
+# The test tools (pytest, nbval, playwright… about 170 MB) only for the targets that need them.
+TESTS_STAMP := $(VENV)/.installe-tests
 PORT   ?= 8888
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k quiz"`.
 PYTEST_ARGS ?=
@@ -21,9 +23,13 @@ $(STAMP): pyproject.toml tools/jupyterlab-overrides.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
 		{ echo "Impossible de créer .venv : sous Debian/Ubuntu, installez python3-venv."; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e .
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	touch $@
+
+$(TESTS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
 ## make lab: install the course and open it in JupyterLab (the URL is printed below).
@@ -36,11 +42,11 @@ lab: $(STAMP)
 
 ## make test: install the course and run the whole test suite.
 # pytest's exit code 5 means "no test selected" (e.g. a -k filter): not a failure.
-test: $(STAMP)
+test: $(TESTS_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then exit 0; else exit $$rc; fi
 
 ## make release: rebuild notebooks/ and source/ from contenu/, then release/ with nbgrader.
-release: $(STAMP)
+release: $(TESTS_STAMP)
 	$(BIN)/python tools/construire_notebooks.py
 
 ## make bench: measure how fast the course runs (results in mesures/, see docs/performance.md).
