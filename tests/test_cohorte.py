@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import re
 import sqlite3
 import subprocess
 import time
@@ -241,6 +242,14 @@ def test_two_parallel_batches_shared_one_canary_run_and_one_sound_gradebook(coho
     assert cohort["returncode"] == 1, "two copies could not be graded (broken JSON, killed kernel)"
     assert "terminé(s) en erreur" in log
     assert cohort["integrity"] == "ok"
+    # Each batch accounts for its own share only: the other batch's copies are neither counted
+    # nor marked « correction interrompue » when this batch ends first.
+    summaries = re.findall(r"\[lot \d\] .*Bilan du lot : (\d+) corrigée\(s\), dont \d+ à vérifier ; "
+                           r"(\d+) erreur\(s\)", log)
+    assert len(summaries) == 2, log[-3000:]
+    collected = sum(1 for k in cohort["kinds"].values() if k != "absent")
+    assert sum(int(g) + int(e) for g, e in summaries) == collected
+    assert sum(int(e) for _, e in summaries) == 2
     graded = {s for s, k in cohort["kinds"].items() if k not in ("absent", "json-casse", "noyau-tue")}
     assert graded <= set(cohort["results"]), "every gradable copy is in the gradebook"
     assert all(auto is not None for s in graded for auto, _, _ in

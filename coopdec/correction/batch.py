@@ -129,11 +129,16 @@ class AutogradeBatch(NotebookExporter):
         converter, coursedir = self.converter, self.coursedir
         root = Path(coursedir.root)
         # 1. ids
+        excluded = set(filter(None, coursedir.student_id_exclude.split(",")))
         for folder in sorted(converter.assignments):
             parsed = self._submission_of(folder)
             if parsed is None:
                 continue
             assignment, student = parsed
+            if student in excluded:
+                # Another batch grades this copy (make corriger): its journal entry, its
+                # autograded folder and its place in the summary belong to that batch.
+                continue
             problem = ids.problem(assignment, ids.ASSIGNMENT) or ids.problem(student, ids.STUDENT)
             if problem:
                 self.log.error("Soumission ignorée (%s) : %s", folder, problem)
