@@ -42,7 +42,11 @@ def _alarm(signum, frame):  # pragma: no cover - only on a hung step
 def _shell():
     from IPython.core.interactiveshell import InteractiveShell
 
-    return InteractiveShell.instance(colors="nocolor")
+    shell = InteractiveShell.instance(colors="nocolor")
+    # Only the type of an error is reported: IPython's formatted traceback (a quarter of a
+    # second, through stack_data) would be built for every failed test and thrown away.
+    shell.showtraceback = shell.showsyntaxerror = lambda *args, **kwargs: None
+    return shell
 
 
 def run_program(program: dict, shell=None) -> dict:

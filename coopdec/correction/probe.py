@@ -100,6 +100,11 @@ def _failure_message(stderr: str) -> str:
     return f"Le bac à sable ne démarre pas : {text}.{hints}"
 
 
+def _settings_key(sandbox: GradingSandbox) -> str:
+    """The sandbox's configurable settings, as a cache key (``parent`` and ``log`` differ per kernel)."""
+    return json.dumps({k: getattr(sandbox, k) for k in sandbox.trait_names(config=True)}, sort_keys=True, default=str)
+
+
 def probe(sandbox: GradingSandbox, hidden: list[Path], writable_hosts: list[Path] | None = None,
           *, use_cache: bool = True) -> ProbeReport:
     """Run the probe in the sandbox; raise :class:`SandboxUnavailable` if it cannot start.
@@ -109,7 +114,7 @@ def probe(sandbox: GradingSandbox, hidden: list[Path], writable_hosts: list[Path
     not be able to write to.
     """
     key = (tuple(sorted(str(p) for p in hidden)), tuple(str(p) for p in writable_hosts or []),
-           sandbox.as_root, json.dumps({k: getattr(sandbox, k) for k in sandbox.trait_names()}, sort_keys=True, default=str))
+           sandbox.as_root, _settings_key(sandbox))
     if use_cache and key in _CACHE:
         return _CACHE[key]
     try:
@@ -151,7 +156,7 @@ def font_cache_files(sandbox: GradingSandbox) -> dict[str, bytes]:
     """Files that give a kernel matplotlib's font list, built once per process inside the sandbox."""
     if not sandbox.enabled:
         return {}
-    key = json.dumps({k: getattr(sandbox, k) for k in sandbox.trait_names()}, sort_keys=True, default=str)
+    key = _settings_key(sandbox)
     if key not in _FONT_CACHE:
         files: dict[str, bytes] = {}
         try:
