@@ -51,7 +51,7 @@ c.Autograde.sanitize_preprocessors = [
     "coopdec.correction.sanitize.DropBrokenMetadata",  # a duplicated test cell no longer crashes
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "coopdec.correction.sanitize.CheckCellMetadata",  # nbgrader's checks, schema compiled once
 ]
 c.Autograde.autograde_preprocessors = [
     "coopdec.correction.scan.StudentCodeScan",        # flags code that can tamper with the tests
@@ -63,7 +63,7 @@ c.Autograde.autograde_preprocessors = [
     "coopdec.correction.recheck.Recheck",             # passed tests re-run outside the trainee's code
     "coopdec.correction.verdicts.ApplyVerdicts",      # suspect tests → 0 and manual review
     "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "coopdec.correction.sanitize.CheckCellMetadata",
 ]
 # The sandbox (bubblewrap + unprivileged uid + limits) is required: grading refuses to
 # start where it cannot run. Opting out is explicit: COOPDEC_SANS_BAC_A_SABLE=1.

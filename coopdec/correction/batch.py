@@ -229,37 +229,56 @@ class AutogradeBatch(NotebookExporter):
                                          sort_keys=True, default=str).encode()).hexdigest()
 
     def _canaries(self, root: Path, assignment: str) -> None:
-        """Grade the canaries, unless a batch validated them less than ``canary_ttl`` seconds ago."""
-        from .canaries import run_canaries
+        """Grade the canaries, unless a batch validated them less than ``canary_ttl`` seconds ago.
 
+        With ``canary_ttl``, each canary has its own lock and its own record: parallel batches
+        (``make corriger``) each take a canary nobody is grading, at the same time, then wait
+        for the others' verdicts. A canary that fails stops the batch that graded it, and every
+        batch waiting for it grades it again and stops too: no batch grades a copy without
+        both canaries passed.
+        """
+        from .canaries import KINDS
+
+        if not self.canary_ttl:
+            self._grade_canaries(root, assignment, KINDS)
+            return
         key = self._canary_key(root, assignment)
         folder = state_folder(root)
         folder.mkdir(parents=True, exist_ok=True)
-        cache = folder / "canaris.json"
-        with open(folder / "canaris.lock", "w") as lock:
-            if self.canary_ttl:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # a parallel batch may be grading them right now
-                try:
-                    seen = json.loads(cache.read_text()) if cache.exists() else {}
-                except ValueError:
-                    seen = {}
-                if time.time() - seen.get(key, 0) < self.canary_ttl:
-                    self.log.info("Canaris de « %s » déjà validés il y a moins de %d s.", assignment,
-                                  self.canary_ttl)
-                    return
-            started = time.monotonic()
-            result = run_canaries(self.config, root, self.coursedir.db_url, assignment, self.log)
-            if not result.ok:
-                self._fail(result.message(assignment))
-            self.log.info("Canaris de « %s » notés comme prévu (%.1f s).", assignment,
-                          time.monotonic() - started)
-            if self.canary_ttl:
-                try:
-                    seen = json.loads(cache.read_text()) if cache.exists() else {}
-                except ValueError:
-                    seen = {}
-                seen[key] = time.time()
-                cache.write_text(json.dumps(seen))
+        pending = list(KINDS)
+        reused = []
+        for blocking in (False, True):
+            for kind in list(pending):
+                with open(folder / f"{kind}.lock", "w") as lock:
+                    try:
+                        fcntl.flock(lock, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        continue  # another batch is grading this canary: take the next one
+                    record = folder / f"{kind}.json"
+                    try:
+                        seen = json.loads(record.read_text()) if record.exists() else {}
+                    except ValueError:
+                        seen = {}
+                    if time.time() - seen.get(key, 0) < self.canary_ttl:
+                        reused.append(kind)
+                    else:
+                        self._grade_canaries(root, assignment, (kind,))
+                        seen[key] = time.time()
+                        record.write_text(json.dumps(seen))
+                    pending.remove(kind)
+        if reused:
+            self.log.info("Canaris de « %s » déjà validés il y a moins de %d s : %s.", assignment,
+                          self.canary_ttl, ", ".join(reused))
+
+    def _grade_canaries(self, root: Path, assignment: str, kinds: tuple[str, ...]) -> None:
+        from .canaries import run_canaries
+
+        started = time.monotonic()
+        result = run_canaries(self.config, root, self.coursedir.db_url, assignment, self.log, kinds)
+        if not result.ok:
+            self._fail(result.message(assignment))
+        self.log.info("Canaris de « %s » notés comme prévu : %s (%.1f s).", assignment, ", ".join(kinds),
+                      time.monotonic() - started)
 
     # ------------------------------------------------------------ per submission
 

@@ -29,6 +29,7 @@ from nbgrader.preprocessors import ClearSolutions
 
 RIGHT = "canari-juste"
 WRONG = "canari-faux"
+KINDS = (RIGHT, WRONG)
 
 
 @dataclass
@@ -51,8 +52,12 @@ def _blank(notebook: nbformat.NotebookNode, config) -> nbformat.NotebookNode:
     return blank
 
 
-def run_canaries(config, source_root: Path, db_url: str, assignment: str, log) -> CanaryResult:
-    """Grade the two canaries of ``assignment`` in a scratch course; compare with what is expected."""
+def run_canaries(config, source_root: Path, db_url: str, assignment: str, log,
+                 kinds: tuple[str, ...] = KINDS) -> CanaryResult:
+    """Grade the canaries ``kinds`` of ``assignment`` in a scratch course; compare with what is expected.
+
+    Parallel batches each grade one canary at the same time (:mod:`.batch`).
+    """
     db = Path(db_url[len("sqlite:///"):]) if db_url.startswith("sqlite:///") else None
     if db is None or not db.is_file():
         return CanaryResult(True, log="carnet de notes non SQLite : canaris non joués")
@@ -76,7 +81,8 @@ def run_canaries(config, source_root: Path, db_url: str, assignment: str, log) -
             return CanaryResult(True, log="aucun test automatique : canaris non joués")
         for name in notebooks:
             instructor = nbformat.read(source / f"{name}.ipynb", as_version=4)
-            for student, notebook in ((RIGHT, instructor), (WRONG, _blank(instructor, config))):
+            for student in kinds:
+                notebook = instructor if student == RIGHT else _blank(instructor, config)
                 folder = scratch / "submitted" / student / assignment
                 folder.mkdir(parents=True, exist_ok=True)
                 nbformat.write(notebook, folder / f"{name}.ipynb")
@@ -105,7 +111,8 @@ def run_canaries(config, source_root: Path, db_url: str, assignment: str, log) -
 
         journal = Journal(scratch)
         with Gradebook(f"sqlite:///{scratch_db}") as gb:
-            for student, expected in ((RIGHT, "max"), (WRONG, 0)):
+            for student in kinds:
+                expected = "max" if student == RIGHT else 0
                 entry = journal.read(assignment, student) or {}
                 if entry.get("status") != "corrigé":
                     problems.append(f"la copie {student} n'a pas pu être corrigée "
