@@ -31,6 +31,9 @@ def appliquer_style() -> None:
         "axes.grid": True,
         "grid.alpha": 0.3,
         "figure.constrained_layout.use": True,
+        # Text drawn without hinting: as readable at 100 dpi, and a chart renders in about
+        # 0.3 s instead of 0.5 s (docs/performance.md).
+        "text.hinting": "none",
     })
 
 

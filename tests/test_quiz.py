@@ -170,3 +170,10 @@ def test_course_bank_is_valid(path):
     assert banque["unite"] == path.stem
     minimum = 8 if path.stem == "00-bienvenue" else 12
     assert len(banque["questions"]) >= minimum
+
+
+@pytest.mark.parametrize("path", BANKS, ids=[p.stem for p in BANKS])
+def test_course_bank_reads_the_same_with_the_c_and_the_python_loader(path):
+    # charger_banque uses libyaml's loader when PyYAML has it: it must read exactly what the
+    # reference (pure Python) safe loader reads.
+    assert charger_banque(path.stem) == yaml.safe_load(path.read_text(encoding="utf-8"))
