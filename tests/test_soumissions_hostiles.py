@@ -325,6 +325,25 @@ def test_canaries_stop_a_batch_that_would_grade_everyone_zero(sandbox_report, tm
     assert cours.journal(course, A, "alex") == {}
 
 
+def test_a_failed_canary_stops_every_parallel_batch(sandbox_report, tmp_path):
+    # make corriger: each batch grades one canary at the same time. The blank canary still gets
+    # its 0 under this misconfiguration; the instructor's fails. The batch that graded the blank
+    # one must wait for the other's verdict, grade the failed canary itself and stop as well.
+    course = _course(tmp_path / "cours")
+    for student in ("alex", "bea"):
+        cours.submit_file(course, student, A, cas.CONTROL.build(cours.release(course, A)))
+    run = subprocess.run([str(cours.BIN / "python"), "-m", "coopdec.correction.parallele", A, "--processus=2",
+                          "--GradingSandbox.memory_bytes=120000000"], cwd=course, env=cours.environment(),
+                         capture_output=True, text=True, timeout=900)
+    log = run.stdout + run.stderr
+    assert run.returncode == 1, log[-3000:]
+    for batch in ("[lot 1]", "[lot 2]"):
+        assert any(batch in line and "les copies témoins (canaris) ne sont pas notées comme prévu" in line
+                   for line in log.splitlines()), log[-3000:]
+    assert not (course / "autograded").exists()
+    assert cours.journal(course, A, "alex") == {} and cours.journal(course, A, "bea") == {}
+
+
 # ---------------------------------------------------------------------------
 # Collection: resubmission, late and forged timestamps, ids and owners
 # ---------------------------------------------------------------------------

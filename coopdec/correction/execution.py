@@ -100,11 +100,10 @@ class SandboxedExecute(Execute):
     @staticmethod
     def _instructor_cells(resources) -> set[str]:
         """Locked instruction cells of the notebook, according to the gradebook."""
-        from .recheck import gradebook_cells
+        from .recheck import graded_notebook_cells
 
-        info = (resources or {}).get("nbgrader", {})
         try:
-            cells = gradebook_cells(info["db_url"], info["notebook"], info["assignment"])
+            cells = graded_notebook_cells(resources)
         except Exception:  # noqa: BLE001 - outside nbgrader: no cell gets the setup budget
             return set()
         return {name for name, c in cells.items()

@@ -52,6 +52,19 @@ def gradebook_cells(db_url: str, notebook: str, assignment: str) -> dict:
     return cells
 
 
+def graded_notebook_cells(resources) -> dict:
+    """:func:`gradebook_cells` of the notebook being graded, read once per conversion.
+
+    The scan, the execution and the re-check of one copy all need them; they are kept in
+    ``resources["coopdec"]``, which lives as long as the conversion of that copy.
+    """
+    state = resources.setdefault("coopdec", {})
+    if "gradebook_cells" not in state:
+        info = resources["nbgrader"]
+        state["gradebook_cells"] = gradebook_cells(info["db_url"], info["notebook"], info["assignment"])
+    return state["gradebook_cells"]
+
+
 def _instructor_code(cell: dict) -> bool:
     return cell["type"] == "code" and cell["locked"] and not cell["solution"]
 
@@ -64,8 +77,7 @@ class Recheck(Preprocessor):
 
     def preprocess(self, nb, resources):
         state = resources.setdefault("coopdec", {})
-        info = resources["nbgrader"]
-        cells = gradebook_cells(info["db_url"], info["notebook"], info["assignment"])
+        cells = graded_notebook_cells(resources)
         captures = state.get("captures", {})
         failures = set(state.get("capture_failures", []))
 

@@ -23,7 +23,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor as Preprocessor
 from traitlets import Bool, List, Unicode
 
 from . import capture
-from .recheck import _instructor_code, gradebook_cells
+from .recheck import _instructor_code, graded_notebook_cells
 
 #: Magics a beginner may legitimately use.
 ALLOWED_MAGICS = {"matplotlib", "time", "timeit", "precision", "who", "whos", "pprint"}
@@ -258,7 +258,7 @@ class StudentCodeScan(Preprocessor):
     def preprocess(self, nb, resources):
         state = resources.setdefault("coopdec", {})
         info = resources["nbgrader"]
-        cells = gradebook_cells(info["db_url"], info["notebook"], info["assignment"])
+        cells = graded_notebook_cells(resources)
         course_names: set[str] = set()
         for known in cells.values():
             if _instructor_code(known) and not known["grade"]:
