@@ -241,3 +241,24 @@ def test_kernel_in_the_sandbox_runs_is_interrupted_by_message_and_is_cleaned_up(
     if os.geteuid() == 0:
         assert uid != 0
     assert not Path(runtime).exists(), "the kernel's runtime folder is removed"
+
+
+def test_font_cache_is_built_once_for_every_kernel_of_a_batch(monkeypatch):
+    # Each kernel of a batch gets its own GradingSandbox (another parent, another log): the
+    # cache must still answer, or a sandboxed Python is launched for every copy (0.96 s each).
+    from coopdec.correction import probe as probe_module
+
+    calls = []
+
+    def fake_run(self, argv, **kwargs):
+        calls.append(argv)
+        raise SandboxUnavailable("pas lancé dans ce test")
+
+    monkeypatch.setattr(GradingSandbox, "run", fake_run)
+    monkeypatch.setattr(probe_module, "_FONT_CACHE", {})
+    first = GradingSandbox(parent=SandboxedKernelManager())
+    second = GradingSandbox(parent=SandboxedKernelManager())
+    assert probe_module.font_cache_files(first) == probe_module.font_cache_files(second) == {}
+    assert len(calls) == 1
+    assert probe_module.font_cache_files(GradingSandbox(memory_bytes=first.memory_bytes // 2)) == {}
+    assert len(calls) == 2, "other settings, another cache entry"

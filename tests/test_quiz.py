@@ -176,4 +176,7 @@ def test_course_bank_is_valid(path):
 def test_course_bank_reads_the_same_with_the_c_and_the_python_loader(path):
     # charger_banque uses libyaml's loader when PyYAML has it: it must read exactly what the
     # reference (pure Python) safe loader reads.
+    if not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML sans libyaml : charger_banque utilise déjà le chargeur Python")
+    assert quiz._LOADER is yaml.CSafeLoader
     assert charger_banque(path.stem) == yaml.safe_load(path.read_text(encoding="utf-8"))
