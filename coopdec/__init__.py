@@ -6,10 +6,11 @@ Learner-facing names are French::
     apd = charger("apd_collectivites_annuelle")
 
 Importing the package also sets the chart style and, inside a notebook, the
-friendly French error messages (see :mod:`coopdec.erreurs`).
+friendly French error messages (see :mod:`coopdec.erreurs`) and charts drawn
+once (see :mod:`coopdec.rendu`).
 """
 
-from . import erreurs, style
+from . import erreurs, rendu, style
 from .checks import ReponseIncorrecte
 from .data import DatasetError, charger, jeux_de_donnees
 from .quiz import afficher_quiz
@@ -28,3 +29,4 @@ __all__ = [
 
 style.appliquer_style()
 erreurs.installer()
+rendu.installer()

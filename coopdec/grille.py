@@ -44,6 +44,7 @@ from pathlib import Path
 import pandas as pd
 
 from .descriptions import describe
+from . import rendu
 from .erreurs import ErreurDuCours
 from .style import mettre_en_forme, nombre_fr
 
@@ -676,6 +677,7 @@ def radar(grilles, *, source: str | None = None, titre: str | None = None, ax=No
     """
     import matplotlib.pyplot as plt
 
+    rendu.draw_charts_once()
     tables = [_grid(grille) for grille in _as_list(grilles)]
     if not isinstance(source, str) or not source.strip():
         raise GrilleError("Un graphique du cours cite toujours sa source : ajoutez "

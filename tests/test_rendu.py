@@ -1,0 +1,87 @@
+"""coopdec.rendu, in real kernels: each chart is drawn once before its PNG, and still shown."""
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+# Counts every drawing of a figure, whoever asks for it.
+COUNT_DRAWS = """\
+import matplotlib.figure
+_draws = []
+_draw = matplotlib.figure.Figure.draw
+def _counted(self, renderer):
+    _draws.append(1)
+    return _draw(self, renderer)
+matplotlib.figure.Figure.draw = _counted"""
+
+CHART = """\
+fig, ax = plt.subplots()
+ax.bar(["Régions", "Départements"], [30.1, 12.4])
+mettre_en_forme(ax, titre="Essai", source="Source : essai", axe_y="M€")"""
+
+RADAR = """\
+from coopdec.grille import _CODES, grille_vide, noter, radar
+g = grille_vide("A – B")
+for code in _CODES:
+    g = noter(g, code, 2, "faits de l'essai")
+radar(g, source="essai");"""
+
+REPORT = """\
+import matplotlib.pyplot as _pyplot
+print(len(_draws), _pyplot._draw_all_if_interactive in get_ipython().events.callbacks["post_execute"])"""
+
+
+def run(*cells):
+    """Execute ``cells`` in a fresh python3 kernel; return each cell's outputs."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    return [cell.outputs for cell in notebook.cells]
+
+
+def images(outputs):
+    return [o for o in outputs if o.output_type == "display_data" and "image/png" in o.data]
+
+
+def report(outputs):
+    draws, hook_kept = outputs[0].text.split()
+    return int(draws), hook_kept == "True"
+
+
+@pytest.mark.parametrize("order", ["coopdec first", "pyplot first"])
+def test_a_chart_is_drawn_twice_not_three_times_and_shown(order):
+    imports = ["from coopdec import mettre_en_forme", "import matplotlib.pyplot as plt"]
+    if order == "pyplot first":
+        imports.reverse()
+    outputs = run(COUNT_DRAWS, *imports, CHART, CHART, REPORT)
+    assert [len(images(o)) for o in outputs[3:5]] == [1, 1]
+    # The inline backend draws each figure twice (tight-bbox layout, then the PNG);
+    # pyplot's extra redraw after the cell is gone.
+    assert report(outputs[5]) == (4, False)
+
+
+def test_the_radar_imports_pyplot_itself_and_is_drawn_twice():
+    outputs = run(COUNT_DRAWS, "import coopdec", RADAR, REPORT)
+    assert len(images(outputs[2])) == 1
+    assert report(outputs[3]) == (2, False)
+
+
+def test_without_coopdec_pyplot_redraws_after_the_cell():
+    """The control: what the course removes is really there in a plain kernel."""
+    outputs = run(COUNT_DRAWS, "import matplotlib.pyplot as plt",
+                  'fig, ax = plt.subplots()\nax.bar(["a"], [1])', REPORT)
+    assert len(images(outputs[2])) == 1
+    assert report(outputs[3]) == (3, True)
+
+
+def test_another_backend_keeps_its_redraw():
+    outputs = run('import matplotlib\nmatplotlib.use("agg")', "import coopdec",
+                  "import matplotlib.pyplot as plt", 'fig, ax = plt.subplots()\nax.bar(["a"], [1])',
+                  "print(0, plt._draw_all_if_interactive in get_ipython().events.callbacks['post_execute'])")
+    assert report(outputs[4]) == (0, True)
+
+
+def test_outside_a_kernel_installing_does_nothing():
+    from coopdec import rendu
+
+    assert rendu.installer() is False
+    rendu.draw_charts_once()  # no shell: nothing to do, no error
