@@ -41,6 +41,14 @@ _DIGEST_LENGTH = 16
 class ReponseIncorrecte(AssertionError):
     """Raised when an answer is missing, malformed or wrong (French message)."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows, and keeps in its history, for this error: the message alone.
+
+        Without it, IPython 9 formats the whole traceback to store it (about 0.3 s per
+        failed check) although the trainee only ever sees the message (coopdec.erreurs).
+        """
+        return [f"\x1b[31m✗ {self}\x1b[0m"]
+
 
 # --------------------------------------------------------------------------
 # Normalisation: each kind of answer is reduced to one canonical string.

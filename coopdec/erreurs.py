@@ -24,6 +24,8 @@ class ErreurDuCours(ValueError):
     :mod:`coopdec.cadre_logique` and :mod:`coopdec.quiz`.
     """
 
+    _render_traceback_ = ReponseIncorrecte._render_traceback_
+
 
 _EXPLANATIONS = {
     NameError: (
@@ -56,7 +58,7 @@ def _explanation_for(error_type: type) -> str | None:
 
 def _show(shell, etype, value, tb, tb_offset=None):
     if issubclass(etype, (ReponseIncorrecte, ErreurDuCours)):
-        shell._showtraceback(etype, value, [f"\x1b[31m✗ {value}\x1b[0m"])
+        shell._showtraceback(etype, value, value._render_traceback_())
         return None
     structured = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
     shell._showtraceback(etype, value, structured + [f"\x1b[34m💡 {_explanation_for(etype)}\x1b[0m"])

@@ -1,5 +1,7 @@
 """coopdec.erreurs, in a real kernel: short French messages, cells still fail."""
 
+import json
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -12,6 +14,8 @@ CELLS = [
     "import pandas as pd\npd.DataFrame({'a': [1]})['b']",
     "1 / 0",
     'from coopdec import charger\ncharger("apd_collectivite")',
+    # What IPython keeps of each error in its history (formatted once more, IPython 9).
+    'import json\nprint(json.dumps({n: e["traceback"] for n, e in get_ipython().history_manager.exceptions.items()}))',
 ]
 
 
@@ -64,3 +68,11 @@ def test_other_errors_are_untouched(outputs):
     error = error_of(outputs[5])
     assert error.ename == "ZeroDivisionError"
     assert "💡" not in "".join(error.traceback)
+
+
+def test_ipython_keeps_the_course_errors_as_shown_without_formatting_a_traceback(outputs):
+    """The history holds the message the trainee saw (formatting a traceback costs 0.3 s)."""
+    stored = json.loads(outputs[7][0].text)
+    assert stored["2"] == error_of(outputs[1]).traceback  # ReponseIncorrecte, cell 2
+    assert stored["7"] == error_of(outputs[6]).traceback  # DatasetError (an ErreurDuCours)
+    assert len(stored["3"]) > 1, "other errors keep their whole traceback"
