@@ -677,7 +677,7 @@ def radar(grilles, *, source: str | None = None, titre: str | None = None, ax=No
     """
     import matplotlib.pyplot as plt
 
-    rendu.draw_charts_once()
+    rendu.skip_redundant_draw()
     tables = [_grid(grille) for grille in _as_list(grilles)]
     if not isinstance(source, str) or not source.strip():
         raise GrilleError("Un graphique du cours cite toujours sa source : ajoutez "

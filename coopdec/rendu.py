@@ -1,4 +1,4 @@
-"""Draw each chart of a notebook once, not three times.
+"""Spare each chart of a notebook a drawing nobody sees (two drawings, not three).
 
 In a Jupyter kernel with matplotlib's inline backend, two ``post_execute``
 callbacks run after every cell that made a chart: pyplot's
@@ -15,8 +15,8 @@ the cell that draws the first chart, so :func:`installer` waits: before each
 cell it checks whether pyplot is imported, resolves the backend then (as the
 first chart would) and, when that backend is the inline one, drops the
 callback. A course function that imports pyplot itself (the radar of
-:mod:`coopdec.grille`) calls :func:`draw_charts_once` at once, so that its
-chart is drawn once too. Any other backend (``%matplotlib widget``, a desktop
+:mod:`coopdec.grille`) calls :func:`skip_redundant_draw` at once, so that its
+chart is spared that drawing too. Any other backend (``%matplotlib widget``, a desktop
 window) keeps the callback: there the redraw is what updates the picture.
 """
 
@@ -53,8 +53,8 @@ def _drop_redundant_draw(shell) -> bool:
     return True
 
 
-def draw_charts_once() -> None:
-    """Drop pyplot's redundant redraw now (pyplot must be imported)."""
+def skip_redundant_draw() -> None:
+    """Drop pyplot's redundant redraw now (once pyplot is imported)."""
     _drop_redundant_draw(_shell())
 
 

@@ -84,4 +84,4 @@ def test_outside_a_kernel_installing_does_nothing():
     from coopdec import rendu
 
     assert rendu.installer() is False
-    rendu.draw_charts_once()  # no shell: nothing to do, no error
+    rendu.skip_redundant_draw()  # no shell: nothing to do, no error
