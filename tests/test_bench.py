@@ -4,13 +4,19 @@ No timing threshold here: the performance targets live in the benchmark's
 report (docs/performance.md), not in tests that a busy machine would fail.
 """
 
+import ast
 import json
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 
+from tools.bench import kernel
 from tools.bench.__main__ import main
 from tools.bench.grading import WAYS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +33,7 @@ def test_every_section_has_positive_numbers(bench):
     result, _ = bench
     (row,) = result["notebooks"]["notebooks"]
     assert row["mediane_s"] > 0 and row["plancher_s"] > 0 and row["ratio_plancher"] > 0
+    assert row["imports_du_paquet"] == [] and row["plancher_imports_ecrits_s"] == row["plancher_s"]
     assert result["notebooks"]["plancher_cours"]["mediane_s"] > 0
     assert result["notebooks"]["total"]["ratio_plancher"] > 0
     cohort = result["cohorte"]
@@ -55,3 +62,41 @@ def test_markdown_table_has_the_ratio_columns(bench):
     assert "| ratio / plancher |" in table
     assert "| ratio / nbgrader |" in table
     assert "cible ≤ 1,5" in table and "cible ≤ 0,55" in table and "cible ≤ 1,3" in table
+
+
+def test_a_notebook_floor_holds_the_libraries_coopdec_imported_for_it(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import math"),
+        nbformat.v4.new_code_cell("from coopdec import afficher_quiz\nafficher_quiz('00-bienvenue')"),
+    ])
+    run = kernel.run(notebook, ROOT / "notebooks", probe=True)
+    assert run["imports_du_paquet"] == ["ipywidgets"]  # the quiz's; pyplot and nbformat unused
+    assert len(run["detail_cellules"]) == 2, "the probe is not timed as a cell of the notebook"
+    floor = kernel.imports_notebook(notebook, run["imports_du_paquet"]).cells[0].source
+    assert floor.splitlines() == ["import math", "from coopdec import afficher_quiz", "import ipywidgets"]
+
+
+# Imported inside a function of coopdec but loaded before: IPython by the kernel itself,
+# matplotlib's figure classes by pyplot (they serve to check a trainee's chart).
+LOADED_ALREADY = {"IPython", "IPython.display", "matplotlib.axes", "matplotlib.container", "matplotlib.figure"}
+
+
+def test_the_floor_knows_every_library_coopdec_imports_inside_a_function():
+    """What a notebook imports through coopdec (not coopdec.correction, which runs in the grader)."""
+    late = set()
+    for path in (ROOT / "coopdec").glob("*.py"):
+        for function in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Import):
+                    late |= {alias.name for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    late.add(node.module)
+    libraries = {m for m in late if m.split(".")[0] not in sys.stdlib_module_names}
+    assert libraries - LOADED_ALREADY == set(kernel.PACKAGE_IMPORTS)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import sys, matplotlib.pyplot\n"
+        f"print(sorted(m for m in {sorted(LOADED_ALREADY)!r} if m not in sys.modules))")])
+    kernel.run(notebook, ROOT)
+    assert notebook.cells[0].outputs[0]["text"].strip() == "[]"

@@ -4,6 +4,8 @@ A run is timed as nbval and nbgrader run a notebook: a fresh ``python3`` kernel
 started in the notebook's folder, every code cell in order, then the kernel
 shut down. The phases are kernel start (until the kernel answers), cells, and
 shutdown; each cell's time is kept to tell what dominates a slow notebook.
+A run can also report, untimed, which of :data:`PACKAGE_IMPORTS` its cells
+loaded: imports the notebook needs although it does not write them.
 """
 
 from __future__ import annotations
@@ -22,9 +24,20 @@ FLOOR_IMPORTS = (
     "import pandas, matplotlib.pyplot, ipywidgets"
 )
 
+# Libraries coopdec imports inside a function, when a notebook first needs them: a quiz
+# or a widget needs ipywidgets, a radar pyplot, saving answers nbformat
+# (tests/test_bench.py checks that the list is complete).
+PACKAGE_IMPORTS = ("matplotlib.pyplot", "ipywidgets", "nbformat")
+_LOADED = f"import sys\nprint(' '.join(m for m in {PACKAGE_IMPORTS!r} if m in sys.modules))"
 
-def run(notebook: nbformat.NotebookNode, folder: Path, shutdown: str = "graceful") -> dict:
-    """Execute ``notebook`` in ``folder``; return the seconds of each phase and of each cell."""
+
+def run(notebook: nbformat.NotebookNode, folder: Path, shutdown: str = "graceful",
+        probe: bool = False) -> dict:
+    """Execute ``notebook`` in ``folder``; return the seconds of each phase and of each cell.
+
+    With ``probe``, also ask the kernel (after the cells, outside the timing) which
+    of :data:`PACKAGE_IMPORTS` the cells loaded.
+    """
     client = NotebookClient(
         notebook,
         timeout=600,
@@ -44,14 +57,28 @@ def run(notebook: nbformat.NotebookNode, folder: Path, shutdown: str = "graceful
             cells.append({"index": index, "secondes": time.perf_counter() - before,
                           "debut": cell.source.strip().splitlines()[0][:70] if cell.source.strip() else ""})
         executed = time.perf_counter()
+        loaded = _loaded(client) if probe else []
+        probed = time.perf_counter()
     stopped = time.perf_counter()
     return {
         "demarrage": ready - start,
         "cellules": executed - ready,
-        "arret": stopped - executed,
-        "total": stopped - start,
+        "arret": stopped - probed,
+        "total": (executed - start) + (stopped - probed),
         "detail_cellules": cells,
+        "imports_du_paquet": loaded,
     }
+
+
+def _loaded(client: NotebookClient) -> list[str]:
+    """Which of PACKAGE_IMPORTS the kernel has loaded (a cell run outside the notebook)."""
+    cell = nbformat.v4.new_code_cell(_LOADED)
+    client.nb.cells.append(cell)
+    try:
+        client.execute_cell(cell, len(client.nb.cells) - 1)
+    finally:
+        client.nb.cells.pop()
+    return "".join(o.get("text", "") for o in cell.outputs).split()
 
 
 def floor_notebook() -> nbformat.NotebookNode:
@@ -59,8 +86,11 @@ def floor_notebook() -> nbformat.NotebookNode:
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_IMPORTS)])
 
 
-def imports_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A notebook of one cell: the top-level imports of ``notebook``'s code cells, in order."""
+def imports_notebook(notebook: nbformat.NotebookNode, loaded: list[str] = ()) -> nbformat.NotebookNode:
+    """A notebook of one cell: the top-level imports of ``notebook``'s code cells, in order.
+
+    ``loaded`` adds the libraries coopdec imported for the notebook (see ``run(probe=True)``).
+    """
     statements = []
     for cell in notebook.cells:
         if cell.cell_type != "code":
@@ -75,4 +105,5 @@ def imports_notebook(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 statement = ast.unparse(node)
                 if statement not in statements:
                     statements.append(statement)
+    statements += [f"import {module}" for module in loaded if f"import {module}" not in statements]
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("\n".join(statements))])

@@ -1,8 +1,11 @@
 """Section « notebooks »: each lesson and instructor notebook against its floor.
 
 A notebook's floor is what no notebook can avoid: a kernel start, the imports
-that notebook makes (its top-level ``import`` statements, gathered in one
-cell) and a kernel shutdown. The course floor is the same with every import
+that notebook needs and a kernel shutdown. The imports are its top-level
+``import`` statements, gathered in one cell, plus the libraries coopdec
+imported for it during the run (:data:`kernel.PACKAGE_IMPORTS`: ipywidgets for
+a quiz, pyplot for a radar). The floor of the written imports alone is kept
+too, for comparison. The course floor is the same with every import
 the course's notebooks need (:data:`kernel.FLOOR_IMPORTS`); it is also timed
 with nbclient's immediate shutdown, a lever for part 2.
 
@@ -38,11 +41,15 @@ def _phases(runs: list[dict]) -> dict:
     }
 
 
-def _measure_one(path: Path, scratch: Path, runs: dict, floors: dict, errors: dict) -> None:
+def _measure_one(path: Path, scratch: Path, runs: dict, floors: dict, written: dict, errors: dict) -> None:
     try:
         notebook = nbformat.read(path, as_version=4)
-        floors[path].append(kernel.run(kernel.imports_notebook(notebook), scratch))
-        runs[path].append(kernel.run(notebook, path.parent))
+        run = kernel.run(notebook, path.parent, probe=True)
+        runs[path].append(run)
+        loaded = run["imports_du_paquet"]
+        floors[path].append(kernel.run(kernel.imports_notebook(notebook, loaded), scratch))
+        if loaded:  # the floor of the written imports alone, for comparison
+            written[path].append(kernel.run(kernel.imports_notebook(notebook), scratch))
     except Exception as exc:  # a broken notebook is reported, the others still run
         lines = str(exc).strip().splitlines() or [""]
         errors[path] = f"{type(exc).__name__}: {lines[-1][:200]}"
@@ -53,6 +60,7 @@ def measure(paths: list[Path], root: Path, repetitions: int) -> dict:
     course_floor, fast_floor = [], []
     runs = {path: [] for path in paths}
     floors = {path: [] for path in paths}
+    written = {path: [] for path in paths}
     errors: dict[Path, str] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for _ in range(repetitions):
@@ -60,7 +68,7 @@ def measure(paths: list[Path], root: Path, repetitions: int) -> dict:
             fast_floor.append(kernel.run(kernel.floor_notebook(), Path(scratch), shutdown="immediate"))
             for path in paths:
                 if path not in errors:
-                    _measure_one(path, Path(scratch), runs, floors, errors)
+                    _measure_one(path, Path(scratch), runs, floors, written, errors)
     rows = []
     for path in paths:
         name = path.relative_to(root) if path.is_relative_to(root) else path
@@ -71,6 +79,10 @@ def measure(paths: list[Path], root: Path, repetitions: int) -> dict:
             row.update(_phases(runs[path]))
             row["plancher_s"] = median_run(floors[path])["total"]
             row["ratio_plancher"] = row["mediane_s"] / row["plancher_s"]
+            row["imports_du_paquet"] = median_run(runs[path])["imports_du_paquet"]
+            floor_written = median_run(written[path])["total"] if written[path] else row["plancher_s"]
+            row["plancher_imports_ecrits_s"] = floor_written
+            row["ratio_imports_ecrits"] = row["mediane_s"] / floor_written
             row["cellules_lentes"] = sorted(
                 median_run(runs[path])["detail_cellules"], key=lambda c: -c["secondes"]
             )[:3]
@@ -92,6 +104,7 @@ def measure(paths: list[Path], root: Path, repetitions: int) -> dict:
             "ratio_plancher": (sum(r["mediane_s"] for r in timed) / sum(r["plancher_s"] for r in timed))
             if timed else None,
             "pire_ratio": max((r["ratio_plancher"] for r in timed), default=None),
+            "pire_ratio_imports_ecrits": max((r["ratio_imports_ecrits"] for r in timed), default=None),
             "erreurs": len(errors),
         },
     }
