@@ -172,14 +172,34 @@ def _feedback_html(correction: Correction, source: str) -> str:
     return f'<div style="border-left:4px solid {colour};padding-left:8px">{text}{note}</div>'
 
 
-def _question_widget(number: int, question: dict):
+def _shared_looks(widgets) -> dict:
+    """One layout and one style per kind of widget, shared by all the questions of a quiz.
+
+    ipywidgets allows a layout or a style to serve several widgets; otherwise each widget
+    brings its own, and a quiz of 16 questions opened 229 widget models in the kernel
+    (each one a message to the browser) instead of 90.
+    """
+    def style(widget_class):  # the style class a widget makes for itself, e.g. HTMLStyle
+        return widget_class.class_traits()["style"].klass()
+
+    return {
+        "texte": {"layout": widgets.Layout(), "style": style(widgets.HTML)},
+        "choix": {"layout": widgets.Layout(width="auto")},
+        "radio": {"style": style(widgets.RadioButtons)},
+        "case": {"style": style(widgets.Checkbox)},
+        "bouton": {"layout": widgets.Layout(), "style": style(widgets.Button)},
+        "question": {"layout": widgets.Layout(margin="0 0 16px 0")},
+    }
+
+
+def _question_widget(number: int, question: dict, looks: dict):
     import ipywidgets as widgets
 
     labels = [c["texte"] for c in question["choix"]]
-    title = widgets.HTML(f"<b>Question {number}.</b> {html.escape(question['question'])}")
+    title = widgets.HTML(f"<b>Question {number}.</b> {html.escape(question['question'])}", **looks["texte"])
     if question.get("type", "unique") == "multiple":
-        boxes = [widgets.Checkbox(description=label, indent=False,
-                                  layout=widgets.Layout(width="auto")) for label in labels]
+        boxes = [widgets.Checkbox(description=label, indent=False, **looks["choix"], **looks["case"])
+                 for label in labels]
         selector = widgets.VBox(boxes)
 
         def picked():
@@ -187,19 +207,18 @@ def _question_widget(number: int, question: dict):
         title.value += " <i>(plusieurs réponses possibles)</i>"
     else:
         selector = widgets.RadioButtons(options=[(label, i) for i, label in enumerate(labels)],
-                                        value=None, layout=widgets.Layout(width="auto"))
+                                        value=None, **looks["choix"], **looks["radio"])
 
         def picked():
             return selector.value
-    button = widgets.Button(description="Vérifier", button_style="primary")
-    feedback = widgets.HTML()
+    button = widgets.Button(description="Vérifier", button_style="primary", **looks["bouton"])
+    feedback = widgets.HTML(**looks["texte"])
 
     def on_click(_):
         feedback.value = _feedback_html(corriger(question, picked()), question["source"])
 
     button.on_click(on_click)
-    return widgets.VBox([title, selector, button, feedback],
-                        layout=widgets.Layout(margin="0 0 16px 0"))
+    return widgets.VBox([title, selector, button, feedback], **looks["question"])
 
 
 def afficher_quiz(nom: str, questions: list[str] | None = None):
@@ -217,4 +236,5 @@ def afficher_quiz(nom: str, questions: list[str] | None = None):
     header = widgets.HTML(f"<h3>Auto-évaluation : {html.escape(banque['titre'])}</h3>"
                           "<p>Cochez votre réponse puis cliquez sur « Vérifier ». "
                           "Ce quiz n'est pas noté ; vous pouvez réessayer autant que vous voulez.</p>")
-    return widgets.VBox([header] + [_question_widget(i, q) for i, q in enumerate(selected, start=1)])
+    looks = _shared_looks(widgets)
+    return widgets.VBox([header] + [_question_widget(i, q, looks) for i, q in enumerate(selected, start=1)])

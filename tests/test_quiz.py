@@ -162,6 +162,28 @@ def test_widget_selection_of_questions(tmp_path, monkeypatch):
         quiz.afficher_quiz("essai", questions=["zz"])
 
 
+def test_questions_share_their_layouts_and_styles_and_answers_stay_apart():
+    """The 16 questions of unit 07 open 93 widget models, not 229 (a layout and a style each)."""
+    from ipywidgets.widgets.widget import _instances
+
+    before = len(_instances)
+    box = quiz.afficher_quiz("07-etudes-de-cas")
+    questions = box.children[1:]
+    created = len(_instances) - before
+    assert created < 6 * len(questions), created
+    titles = [q.children[0] for q in questions]
+    feedbacks = [q.children[3] for q in questions]
+    assert len({id(w.layout) for w in titles + feedbacks}) == 1
+    assert len({id(w.style) for w in titles + feedbacks}) == 1
+    assert len({id(q.layout) for q in questions}) == 1
+    assert len({id(q.children[2].style) for q in questions}) == 1
+    # Shared looks, separate answers: checking one question leaves the others alone.
+    first, second = questions[0].children, questions[1].children
+    first[1].value = 0
+    first[2].click()
+    assert feedbacks[0].value and not feedbacks[1].value and second[1].value is None
+
+
 # -- the course's own banks ---------------------------------------------------
 
 @pytest.mark.parametrize("path", BANKS, ids=[p.stem for p in BANKS])
