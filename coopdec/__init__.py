@@ -6,8 +6,8 @@ Learner-facing names are French::
     apd = charger("apd_collectivites_annuelle")
 
 Importing the package also sets the chart style and, inside a notebook, the
-friendly French error messages (see :mod:`coopdec.erreurs`) and charts drawn
-once (see :mod:`coopdec.rendu`).
+friendly French error messages (see :mod:`coopdec.erreurs`) and spares each
+chart a drawing nobody sees (see :mod:`coopdec.rendu`).
 """
 
 from . import erreurs, rendu, style

@@ -43,8 +43,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .descriptions import describe
 from . import rendu
+from .descriptions import describe
 from .erreurs import ErreurDuCours
 from .style import mettre_en_forme, nombre_fr
 

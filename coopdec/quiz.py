@@ -177,7 +177,7 @@ def _shared_looks(widgets) -> dict:
 
     ipywidgets allows a layout or a style to serve several widgets; otherwise each widget
     brings its own, and a quiz of 16 questions opened 229 widget models in the kernel
-    (each one a message to the browser) instead of 90.
+    (each one a message to the browser) instead of 93.
     """
     def style(widget_class):  # the style class a widget makes for itself, e.g. HTMLStyle
         return widget_class.class_traits()["style"].klass()

@@ -16,8 +16,8 @@ cell it checks whether pyplot is imported, resolves the backend then (as the
 first chart would) and, when that backend is the inline one, drops the
 callback. A course function that imports pyplot itself (the radar of
 :mod:`coopdec.grille`) calls :func:`skip_redundant_draw` at once, so that its
-chart is spared that drawing too. Any other backend (``%matplotlib widget``, a desktop
-window) keeps the callback: there the redraw is what updates the picture.
+chart is spared that drawing too. Any other backend (``%matplotlib widget``,
+a desktop window) keeps the callback: there the redraw updates the picture.
 """
 
 from __future__ import annotations
