@@ -12,9 +12,9 @@ and changes nothing on screen.
 
 pyplot registers its callback when it first resolves its backend, i.e. inside
 the cell that draws the first chart, so :func:`installer` waits: before each
-cell it checks whether pyplot is imported, resolves the backend then (as the
-first chart would) and, when that backend is the inline one, drops the
-callback. A course function that imports pyplot itself (the radar of
+cell it checks whether pyplot is imported (or about to be, by that very cell:
+it then imports it a moment earlier), resolves the backend then (as the first
+chart would) and, when that backend is the inline one, drops the callback. A course function that imports pyplot itself (the radar of
 :mod:`coopdec.grille`) calls :func:`skip_redundant_draw` at once, so that its
 chart is spared that drawing too. Any other backend (``%matplotlib widget``,
 a desktop window) keeps the callback: there the redraw updates the picture.
@@ -22,9 +22,13 @@ a desktop window) keeps the callback: there the redraw updates the picture.
 
 from __future__ import annotations
 
+import re
 import sys
 
 _INLINE = "inline"
+# A cell that imports pyplot: « import matplotlib.pyplot as plt », « from matplotlib import pyplot ».
+_IMPORTS_PYPLOT = re.compile(r"^\s*(import\s+matplotlib\.pyplot"
+                             r"|from\s+matplotlib(\.pyplot\s+|\s+import\s+pyplot))", re.MULTILINE)
 
 
 def _redundant_hook(pyplot):
@@ -67,7 +71,10 @@ def installer() -> bool:
     if shell is None:
         return False
 
-    def before_cell(*_info) -> None:
+    def before_cell(info=None) -> None:
+        if "matplotlib.pyplot" not in sys.modules and _IMPORTS_PYPLOT.search(
+                getattr(info, "raw_cell", None) or ""):
+            import matplotlib.pyplot  # noqa: F401  (the cell imports it anyway, then draws)
         if _drop_redundant_draw(shell):
             shell.events.unregister("pre_run_cell", before_cell)
 

@@ -59,6 +59,15 @@ def test_a_chart_is_drawn_twice_not_three_times_and_shown(order):
     assert report(outputs[5]) == (4, False)
 
 
+@pytest.mark.parametrize("statement", ["import matplotlib.pyplot as plt",
+                                       "from matplotlib import pyplot as plt"])
+def test_a_chart_in_the_cell_that_imports_pyplot_is_drawn_twice_too(statement):
+    """As in lesson 00: the first chart is drawn in the cell that imports pyplot."""
+    outputs = run(COUNT_DRAWS, "from coopdec import mettre_en_forme", statement + "\n" + CHART, CHART, REPORT)
+    assert [len(images(o)) for o in outputs[2:4]] == [1, 1]
+    assert report(outputs[4]) == (4, False)
+
+
 def test_the_radar_imports_pyplot_itself_and_is_drawn_twice():
     outputs = run(COUNT_DRAWS, "import coopdec", RADAR, REPORT)
     assert len(images(outputs[2])) == 1
