@@ -63,7 +63,7 @@ def skip_redundant_draw() -> None:
 
 
 def installer() -> bool:
-    """Arrange for charts to be drawn once in the running IPython kernel, if any.
+    """Arrange for charts to be spared pyplot's extra drawing in the running IPython kernel, if any.
 
     Returns True when a shell was found. Calling it twice is harmless.
     """
@@ -72,10 +72,14 @@ def installer() -> bool:
         return False
 
     def before_cell(info=None) -> None:
-        if "matplotlib.pyplot" not in sys.modules and _IMPORTS_PYPLOT.search(
-                getattr(info, "raw_cell", None) or ""):
-            import matplotlib.pyplot  # noqa: F401  (the cell imports it anyway, then draws)
-        if _drop_redundant_draw(shell):
+        try:
+            if "matplotlib.pyplot" not in sys.modules and _IMPORTS_PYPLOT.search(
+                    getattr(info, "raw_cell", None) or ""):
+                import matplotlib.pyplot  # noqa: F401  (the cell imports it anyway, then draws)
+            settled = _drop_redundant_draw(shell)
+        except Exception:  # never in the trainee's way: the cell itself reports what is wrong
+            settled = True
+        if settled:
             shell.events.unregister("pre_run_cell", before_cell)
 
     for callback in shell.events.callbacks["pre_run_cell"]:

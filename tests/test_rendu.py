@@ -89,6 +89,22 @@ def test_another_backend_keeps_its_redraw():
     assert report(outputs[4]) == (0, True)
 
 
+def test_a_failing_pyplot_import_is_left_to_the_cell():
+    """If pyplot cannot be imported, the trainee sees the cell's own error, not the course's."""
+    broken = """import sys
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name == "matplotlib.pyplot":
+            raise ImportError("pyplot refusé pour l'essai")
+sys.meta_path.insert(0, Refuse())"""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (
+        "import coopdec", broken, "import matplotlib.pyplot as plt", "print('suite')")])
+    NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    failed, after = notebook.cells[2].outputs, notebook.cells[3].outputs
+    assert [o.output_type for o in failed] == ["error"] and failed[0].ename == "ImportError"
+    assert [o.get("text") for o in after] == ["suite\n"]
+
+
 def test_outside_a_kernel_installing_does_nothing():
     from coopdec import rendu
 
