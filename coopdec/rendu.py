@@ -14,7 +14,8 @@ pyplot registers its callback when it first resolves its backend, i.e. inside
 the cell that draws the first chart, so :func:`installer` waits: before each
 cell it checks whether pyplot is imported (or about to be, by that very cell:
 it then imports it a moment earlier), resolves the backend then (as the first
-chart would) and, when that backend is the inline one, drops the callback. A course function that imports pyplot itself (the radar of
+chart would) and, when that backend is the inline one, drops the callback,
+once per shell. A course function that imports pyplot itself (the radar of
 :mod:`coopdec.grille`) calls :func:`skip_redundant_draw` at once, so that its
 chart is spared that drawing too. Any other backend (``%matplotlib widget``,
 a desktop window) keeps the callback: there the redraw updates the picture.
@@ -24,8 +25,10 @@ from __future__ import annotations
 
 import re
 import sys
+import weakref
 
 _INLINE = "inline"
+_SETTLED = weakref.WeakSet()  # the shells where the question is settled
 # A cell that imports pyplot: « import matplotlib.pyplot as plt », « from matplotlib import pyplot ».
 _IMPORTS_PYPLOT = re.compile(r"^\s*(import\s+matplotlib\.pyplot"
                              r"|from\s+matplotlib(\.pyplot\s+|\s+import\s+pyplot))", re.MULTILINE)
@@ -45,15 +48,21 @@ def _shell():
 
 
 def _drop_redundant_draw(shell) -> bool:
-    """Drop pyplot's redraw if pyplot is imported; True once the question is settled."""
+    """Drop pyplot's redraw if pyplot is imported; True once the question is settled.
+
+    Settled once per shell: later calls (each radar) do nothing.
+    """
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is None or shell is None:
         return False
+    if shell in _SETTLED:
+        return True
     hook = _redundant_hook(pyplot)
     if hook not in shell.events.callbacks["post_execute"]:
         pyplot.switch_backend(pyplot.get_backend())  # what the first chart would do
     if _INLINE in pyplot.get_backend() and hook in shell.events.callbacks["post_execute"]:
         shell.events.unregister("post_execute", hook)
+    _SETTLED.add(shell)
     return True
 
 

@@ -105,6 +105,30 @@ sys.meta_path.insert(0, Refuse())"""
     assert [o.get("text") for o in after] == ["suite\n"]
 
 
+def test_the_backend_is_resolved_once_per_shell_not_at_every_radar(monkeypatch):
+    import matplotlib.pyplot as pyplot
+    from IPython.core.events import EventManager, available_events
+
+    from coopdec import rendu
+
+    class Shell:
+        events = EventManager(None, available_events)
+
+    switches, switch = [], pyplot.switch_backend
+
+    def counted(backend):
+        switches.append(backend)
+        switch(backend)
+
+    monkeypatch.setattr(pyplot, "switch_backend", counted)
+    shell = Shell()
+    assert rendu._drop_redundant_draw(shell)
+    first = len(switches)
+    assert first >= 1
+    assert rendu._drop_redundant_draw(shell) and len(switches) == first, "settled: nothing done again"
+    assert rendu._drop_redundant_draw(Shell()) and len(switches) > first, "another shell is asked again"
+
+
 def test_outside_a_kernel_installing_does_nothing():
     from coopdec import rendu
 
