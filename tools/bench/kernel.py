@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import nbformat
@@ -86,7 +87,7 @@ def floor_notebook() -> nbformat.NotebookNode:
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_IMPORTS)])
 
 
-def imports_notebook(notebook: nbformat.NotebookNode, loaded: list[str] = ()) -> nbformat.NotebookNode:
+def imports_notebook(notebook: nbformat.NotebookNode, loaded: Sequence[str] = ()) -> nbformat.NotebookNode:
     """A notebook of one cell: the top-level imports of ``notebook``'s code cells, in order.
 
     ``loaded`` adds the libraries coopdec imported for the notebook (see ``run(probe=True)``).
