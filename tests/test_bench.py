@@ -41,9 +41,10 @@ def test_every_section_has_positive_numbers(bench):
     assert set(cohort["facons"]) == set(WAYS)
     for way in cohort["facons"].values():
         assert way["s_par_copie"] > 0 and way["ratio_nbgrader"] > 0 and way["ratio_plancher"] > 0
-    for name, way in cohort["facons"].items():  # the course's command is timed from outside only
-        if name != "cours":
-            assert way["temps_internes_par_copie_s"]["demarrage_noyau"] > 0
+    for way in cohort["facons"].values():  # the course's command too: each of its batches is clocked
+        assert way["temps_internes_par_copie_s"]["demarrage_noyau"] > 0
+        assert way["temps_internes_par_copie_s"]["cellules"] > 0
+        assert way["noyaux_demarres"] >= cohort["stagiaires"]
     assert result["import_coopdec"]["import_coopdec_s"] > 0
     assert result["jeux_de_donnees"] and all(d["mediane_s"] > 0 for d in result["jeux_de_donnees"])
     assert result["environnement"]["venv_mo"] > 0

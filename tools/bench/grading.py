@@ -3,7 +3,9 @@
 Each way copies the template course (same submissions, same fresh gradebook),
 writes its ``nbgrader_config.py``, runs ``nbgrader autograde`` through
 ``instrument.py`` (nbgrader's own entry point, with clocks) and is timed from
-outside. Afterwards the gradebook is checked: SQLite's ``integrity_check``,
+outside. The course's command starts its batches itself: it finds an
+``nbgrader`` first on its ``PATH`` that runs ``instrument.py`` too, so each of
+its batches is clocked like the other ways. Afterwards the gradebook is checked: SQLite's ``integrity_check``,
 one submission per trainee, every graded cell of every submission graded, and
 the scores, compared with those of plain sequential nbgrader.
 
@@ -60,23 +62,48 @@ def _config(way: str, root: Path, course: Path) -> str:
     return cohort.plain_config(course, "?timeout=30" if way.startswith("parallele") else "")
 
 
-def _environment(course: Path) -> dict:
+def _instrumented_nbgrader(course: Path, number: int) -> Path:
+    """A folder with an ``nbgrader`` that runs ``instrument.py``, one timings file per process."""
+    folder = course / ".banc-bin"
+    folder.mkdir(exist_ok=True)
+    script = folder / "nbgrader"
+    out = str(course / f"instrument-{number}-")
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys\n"
+        f"out = {out!r} + str(os.getpid()) + '.json'\n"
+        f"os.execv(sys.executable, [sys.executable, {str(INSTRUMENT)!r}, out, *sys.argv[1:]])\n",
+        encoding="utf-8")
+    script.chmod(0o755)
+    return folder
+
+
+def _environment(course: Path, first: Path | None = None) -> dict:
     env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["PATH"] = os.pathsep.join([*([str(first)] if first else []), str(Path(sys.executable).parent),
+                                   env.get("PATH", "")])
     env["COOPDEC_EXCHANGE"] = str(course / "exchange")
     env.pop("COOPDEC_GRADEBOOK", None)
     return env
 
 
+def _timings(course: Path, number: int) -> dict:
+    """The clocks of job ``number``: its own file, or summed over the batches it started."""
+    files = [course / f"instrument-{number}.json", *sorted(course.glob(f"instrument-{number}-*.json"))]
+    found = [json.loads(f.read_text(encoding="utf-8")) for f in files if f.is_file()]
+    return {b: sum(t.get(b, 0) for t in found) for b in BUCKETS}
+
+
 def _run_job(course: Path, number: int, line: list[str]) -> dict:
     out = course / f"instrument-{number}.json"
     log = course / f"journal-{number}.log"
+    starts_batches = "{timings}" not in line
+    env = _environment(course, _instrumented_nbgrader(course, number) if starts_batches else None)
     with open(log, "w", encoding="utf-8") as handle:
         code = subprocess.run([part.replace("{timings}", str(out)) for part in line],
-                              cwd=course, env=_environment(course), stdout=handle, stderr=subprocess.STDOUT,
-                              ).returncode
+                              cwd=course, env=env, stdout=handle, stderr=subprocess.STDOUT).returncode
     text = log.read_text(encoding="utf-8", errors="replace")
-    timings = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+    timings = _timings(course, number)
     return {"code": code, "timings": timings, "verrous": text.count("database is locked"),
             "fin_du_journal": "\n".join(text.strip().splitlines()[-5:]) if code else ""}
 

@@ -90,8 +90,6 @@ def _cohort(section: dict) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, way in section["facons"].items():
-        if not way["noyaux_demarres"]:  # make corriger is timed from outside only
-            continue
         t = way["temps_internes_par_copie_s"]
         rest = t["conversion"] - t["demarrage_noyau"] - t["cellules"] - t["arret_noyau"]
         lines.append(
