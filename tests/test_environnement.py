@@ -1,5 +1,7 @@
 """Dependencies are declared once (pyproject.toml) and mirrored for Binder (environment.yml)."""
 
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -35,3 +37,14 @@ def test_jupyterlab_and_nbgrader_are_pinned_together():
     assert deps["nbgrader"] == "==0.9.6"
     lab = Requirement("jupyterlab" + deps["jupyterlab"]).specifier
     assert lab.contains("4.6.6") and not lab.contains("5.0.0")
+
+
+def test_reading_a_notebook_does_not_compile_the_iri_grammars():
+    """jsonschema >= 4.25 loads rfc3987-syntax, which compiles its grammars at import (2.5 s here).
+
+    nbformat (every nbgrader command, a trainee's saved answers) and JupyterLab's event
+    validators import jsonschema's format checkers; pyproject.toml bounds jsonschema for that.
+    """
+    probe = "import sys, nbformat, jupyter_events.validators; print('rfc3987_syntax' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
