@@ -160,8 +160,9 @@ def _assignment(path: Path) -> str | None:
 # --------------------------------------------------------------------------
 
 def _read_notebook(path: Path):
-    # nbformat is imported here, not with the package: its JSON-schema checker takes
-    # seconds to import (measured by `make bench`), and every notebook imports coopdec.
+    # nbformat is imported here, not with the package: every notebook imports coopdec, few
+    # save answers, and nbformat with its JSON-schema checker takes 0.5 s to import (3 s with
+    # the jsonschema releases that pyproject.toml leaves out).
     import nbformat
 
     try:
