@@ -44,6 +44,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import rendu
+from .apparence import style_for
 from .descriptions import describe
 from .erreurs import ErreurDuCours
 from .style import mettre_en_forme, nombre_fr
@@ -922,6 +923,11 @@ def widget_grille(grille) -> object:
     rows = []
     box = _widget_class()()
     box._grid = table
+    # One layout and one style per kind of widget, shared by the rows (coopdec.apparence).
+    text_look = {"layout": widgets.Layout(), "style": style_for(widgets.HTML)}
+    selector_look = {"layout": widgets.Layout(width="260px"), "style": style_for(widgets.Dropdown)}
+    answer_look = {"layout": widgets.Layout(width="95%", height="60px"), "style": style_for(widgets.Textarea)}
+    line_layout, row_layout = widgets.Layout(), widgets.Layout(margin="0 0 10px 0")
 
     def describe(code, value) -> str:
         if value == _EMPTY:
@@ -937,12 +943,11 @@ def widget_grille(grille) -> object:
             start = _UNDOCUMENTED if not pd.isna(row["justification"]) else _EMPTY
         else:
             start = int(row["niveau"])
-        selector = widgets.Dropdown(options=options, value=start, description="Niveau",
-                                    layout=widgets.Layout(width="260px"))
-        hint = widgets.HTML(describe(code, start))
+        selector = widgets.Dropdown(options=options, value=start, description="Niveau", **selector_look)
+        hint = widgets.HTML(describe(code, start), **text_look)
         text = widgets.Textarea(value="" if pd.isna(row["justification"]) else row["justification"],
                                 placeholder="Justification : faits et source (ou ce qui manque)",
-                                layout=widgets.Layout(width="95%", height="60px"))
+                                **answer_look)
 
         def update(_change, code=code, selector=selector, hint=hint, text=text):
             value = selector.value
@@ -954,9 +959,9 @@ def widget_grille(grille) -> object:
         selector.observe(update, names="value")
         text.observe(update, names="value")
         title = widgets.HTML(f"<b>{html.escape(c.intitule)}</b> <code>{code}</code><br>"
-                             f"<small>{html.escape(c.question)}</small>")
-        rows.append(widgets.VBox([title, widgets.HBox([selector, hint]), text],
-                                 layout=widgets.Layout(margin="0 0 10px 0")))
+                             f"<small>{html.escape(c.question)}</small>", **text_look)
+        rows.append(widgets.VBox([title, widgets.HBox([selector, hint], layout=line_layout), text],
+                                 layout=row_layout))
 
     output = widgets.HTML()
     compute = widgets.Button(description="Calculer le score", button_style="primary")

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import yaml
 
+from .apparence import style_for
 from .chemins import dossier
 from .erreurs import ErreurDuCours
 
@@ -175,19 +176,15 @@ def _feedback_html(correction: Correction, source: str) -> str:
 def _shared_looks(widgets) -> dict:
     """One layout and one style per kind of widget, shared by all the questions of a quiz.
 
-    ipywidgets allows a layout or a style to serve several widgets; otherwise each widget
-    brings its own, and a quiz of 16 questions opened 229 widget models in the kernel
-    (each one a message to the browser) instead of 93.
+    A quiz of 16 questions opened 229 widget models in the kernel (each one a message to
+    the browser) instead of 93 (:mod:`coopdec.apparence`).
     """
-    def style(widget_class):  # the style class a widget makes for itself, e.g. HTMLStyle
-        return widget_class.class_traits()["style"].klass()
-
     return {
-        "texte": {"layout": widgets.Layout(), "style": style(widgets.HTML)},
+        "texte": {"layout": widgets.Layout(), "style": style_for(widgets.HTML)},
         "choix": {"layout": widgets.Layout(width="auto")},
-        "radio": {"style": style(widgets.RadioButtons)},
-        "case": {"style": style(widgets.Checkbox)},
-        "bouton": {"layout": widgets.Layout(), "style": style(widgets.Button)},
+        "radio": {"style": style_for(widgets.RadioButtons)},
+        "case": {"style": style_for(widgets.Checkbox)},
+        "bouton": {"layout": widgets.Layout(), "style": style_for(widgets.Button)},
         "question": {"layout": widgets.Layout(margin="0 0 16px 0")},
     }
 

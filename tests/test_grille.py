@@ -490,6 +490,23 @@ def test_widget_fills_the_grid_and_reports(tmp_path, monkeypatch):
     assert pd.isna(box.grille.loc[0, "niveau"])
 
 
+def test_widget_rows_share_their_layouts_and_styles():
+    """The 8 rows open 80 widget models, not 152: one layout and one style per kind of widget."""
+    from ipywidgets.widgets.widget import _instances
+
+    before = len(_instances)
+    box = G.widget_grille("Essai")
+    created = len(_instances) - before
+    assert created <= 80, created
+    rows = _criterion_rows(box)
+    titles = [row.children[0] for row in rows]
+    lines = [row.children[1] for row in rows]
+    hints = [line.children[1] for line in lines]
+    for kind in (titles + hints, [line.children[0] for line in lines], [row.children[2] for row in rows]):
+        assert len({id(w.layout) for w in kind}) == 1 and len({id(w.style) for w in kind}) == 1
+    assert len({id(w.layout) for w in lines}) == 1 and len({id(w.layout) for w in rows}) == 1
+
+
 def test_widget_starts_from_an_existing_grid():
     grid = filled(levels={"financement": 3}, undocumented=("contribution_odd",))
     box = G.widget_grille(grid)
