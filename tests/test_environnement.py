@@ -40,7 +40,7 @@ def test_jupyterlab_and_nbgrader_are_pinned_together():
 
 
 def test_reading_a_notebook_does_not_compile_the_iri_grammars():
-    """jsonschema >= 4.25 loads rfc3987-syntax, which compiles its grammars at import (2.5 s here).
+    """jsonschema >= 4.25 loads rfc3987-syntax, which compiles its grammars at import (2.7 s here).
 
     nbformat (every nbgrader command, a trainee's saved answers) and JupyterLab's event
     validators import jsonschema's format checkers; pyproject.toml bounds jsonschema for that.

@@ -5,9 +5,10 @@ writes its ``nbgrader_config.py``, runs ``nbgrader autograde`` through
 ``instrument.py`` (nbgrader's own entry point, with clocks) and is timed from
 outside. The course's command starts its batches itself: it finds an
 ``nbgrader`` first on its ``PATH`` that runs ``instrument.py`` too, so each of
-its batches is clocked like the other ways. Afterwards the gradebook is checked: SQLite's ``integrity_check``,
-one submission per trainee, every graded cell of every submission graded, and
-the scores, compared with those of plain sequential nbgrader.
+its batches is clocked like the other ways. Afterwards the gradebook is checked:
+SQLite's ``integrity_check``, one submission per trainee, every graded cell of
+every submission graded, and the scores, compared with those of plain
+sequential nbgrader.
 
 The ways:
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -67,13 +69,10 @@ def _instrumented_nbgrader(course: Path, number: int) -> Path:
     folder = course / ".banc-bin"
     folder.mkdir(exist_ok=True)
     script = folder / "nbgrader"
-    out = str(course / f"instrument-{number}-")
-    script.write_text(
-        f"#!{sys.executable}\n"
-        "import os, sys\n"
-        f"out = {out!r} + str(os.getpid()) + '.json'\n"
-        f"os.execv(sys.executable, [sys.executable, {str(INSTRUMENT)!r}, out, *sys.argv[1:]])\n",
-        encoding="utf-8")
+    parts = (sys.executable, INSTRUMENT, course / f"instrument-{number}-")
+    run = " ".join(shlex.quote(str(part)) for part in parts)
+    # $$ is the shell's pid, which exec hands on to nbgrader: one timings file per batch.
+    script.write_text(f'#!/bin/sh\nexec {run}"$$.json" "$@"\n', encoding="utf-8")
     script.chmod(0o755)
     return folder
 
