@@ -62,3 +62,32 @@ def test_ticks_between_whole_numbers_keep_their_decimals():
     formatter = ax.yaxis.get_major_formatter()
     assert [formatter(v, 0) for v in (2.5, 7.5, 10, 17.25)] == ["2,5", "7,5", "10", "17,25"]
     plt.close(fig)
+
+
+LONG_SOURCE = ("Jeu apd_collectivites_annuelle du cours : Sénat (rapport n° 123, 2003-2013), "
+               "DAECT/alcid.org, Banque des Territoires, Maire-info, ID.CiTé, IREF, "
+               "vie-publique.fr (2015-2024). Aide aux réfugiés 2016 : 34,9 M€ retenu.")
+
+
+@pytest.mark.parametrize("width", [5, 8, 10])
+def test_a_long_source_is_broken_into_lines_that_fit_under_the_chart(width):
+    fig, ax = plt.subplots(figsize=(width, 4))
+    ax.plot([0, 1], [0, 1])
+    style.mettre_en_forme(ax, titre="t", source=LONG_SOURCE)
+    fig.canvas.draw()
+    (source,) = fig.texts
+    assert not source.get_wrap()  # broken once here, not measured again word by word at each drawing
+    lines = source.get_text().split("\n")
+    assert len(lines) >= 2 and " ".join(lines) == "Source : " + LONG_SOURCE
+    extent = source.get_window_extent()
+    assert extent.x1 <= fig.bbox.x1  # no line sticks out of the chart…
+    assert extent.width >= 0.8 * fig.bbox.width  # …and the lines use the room they have
+    plt.close(fig)
+
+
+def test_words_of_a_source_are_never_cut():
+    url = "https://www.example.org/" + "a-very-long-path/" * 12
+    fig, ax = plt.subplots(figsize=(4, 3))
+    style.mettre_en_forme(ax, titre="t", source="Base " + url + " consultée")
+    assert url in fig.texts[0].get_text().split("\n")
+    plt.close(fig)
