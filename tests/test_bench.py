@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.bench import kernel
+from tools.bench import kernel, notebooks, report
 from tools.bench.__main__ import main
 from tools.bench.grading import WAYS
 
@@ -75,6 +75,25 @@ def test_a_notebook_floor_holds_the_libraries_coopdec_imported_for_it(tmp_path):
     assert len(run["detail_cellules"]) == 2, "the probe is not timed as a cell of the notebook"
     floor = kernel.imports_notebook(notebook, run["imports_du_paquet"]).cells[0].source
     assert floor.splitlines() == ["import math", "from coopdec import afficher_quiz", "import ipywidgets"]
+
+
+def test_charts_are_counted_and_their_cells_timed_apart(tmp_path):
+    """What the charts weigh: the cells that drew them, and the ratio without those cells."""
+    path = tmp_path / "graphique.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import matplotlib.pyplot as plt"),
+        nbformat.v4.new_code_cell("fig, ax = plt.subplots()\nax.bar(['a', 'b'], [1, 2])"),
+        nbformat.v4.new_code_cell("1 + 1"),
+    ]), path)
+    section = notebooks.measure([path], tmp_path, repetitions=1)
+    (row,) = section["notebooks"]
+    chart_cell = [c for c in row["cellules_lentes"] if c["debut"].startswith("fig, ax")]
+    assert row["graphiques"] == 1 and [c["images"] for c in chart_cell] == [1]
+    assert row["graphiques_s"] == chart_cell[0]["secondes"] > 0
+    assert row["ratio_hors_graphiques"] == pytest.approx((row["mediane_s"] - row["graphiques_s"]) / row["plancher_s"])
+    header, _, line = report._notebooks(section)[:3]
+    assert f"| 1 ({report.num(row['graphiques_s'])}) | {report.num(row['ratio_hors_graphiques'])} |" in line
+    assert line.count("|") == header.count("|")
 
 
 # Imported inside a function of coopdec but loaded before: IPython by the kernel itself,

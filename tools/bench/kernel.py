@@ -3,7 +3,8 @@
 A run is timed as nbval and nbgrader run a notebook: a fresh ``python3`` kernel
 started in the notebook's folder, every code cell in order, then the kernel
 shut down. The phases are kernel start (until the kernel answers), cells, and
-shutdown; each cell's time is kept to tell what dominates a slow notebook.
+shutdown; each cell's time is kept to tell what dominates a slow notebook, with
+the number of images (charts) it displayed.
 A run can also report, untimed, which of :data:`PACKAGE_IMPORTS` its cells
 loaded: imports the notebook needs although it does not write them.
 """
@@ -56,7 +57,8 @@ def run(notebook: nbformat.NotebookNode, folder: Path, shutdown: str = "graceful
             before = time.perf_counter()
             client.execute_cell(cell, index)
             cells.append({"index": index, "secondes": time.perf_counter() - before,
-                          "debut": cell.source.strip().splitlines()[0][:70] if cell.source.strip() else ""})
+                          "debut": cell.source.strip().splitlines()[0][:70] if cell.source.strip() else "",
+                          "images": sum("image/png" in output.get("data", {}) for output in cell.outputs)})
         executed = time.perf_counter()
         loaded = _loaded(client) if probe else []
         probed = time.perf_counter()

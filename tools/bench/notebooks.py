@@ -41,6 +41,17 @@ def _phases(runs: list[dict]) -> dict:
     }
 
 
+def _charts(cells: list[dict], total: float, floor: float) -> dict:
+    """How many charts a run drew, the seconds of the cells that drew them, and the
+    ratio to the floor without those cells: what the charts weigh in the ratio."""
+    seconds = sum(cell["secondes"] for cell in cells if cell["images"])
+    return {
+        "graphiques": sum(cell["images"] for cell in cells),
+        "graphiques_s": seconds,
+        "ratio_hors_graphiques": (total - seconds) / floor,
+    }
+
+
 def _measure_one(path: Path, scratch: Path, runs: dict, floors: dict, written: dict, errors: dict) -> None:
     try:
         notebook = nbformat.read(path, as_version=4)
@@ -83,9 +94,9 @@ def measure(paths: list[Path], root: Path, repetitions: int) -> dict:
             floor_written = median_run(written[path])["total"] if written[path] else row["plancher_s"]
             row["plancher_imports_ecrits_s"] = floor_written
             row["ratio_imports_ecrits"] = row["mediane_s"] / floor_written
-            row["cellules_lentes"] = sorted(
-                median_run(runs[path])["detail_cellules"], key=lambda c: -c["secondes"]
-            )[:3]
+            detail = median_run(runs[path])["detail_cellules"]
+            row["cellules_lentes"] = sorted(detail, key=lambda c: -c["secondes"])[:3]
+            row.update(_charts(detail, row["mediane_s"], row["plancher_s"]))
         rows.append(row)
     timed = [r for r in rows if "mediane_s" in r]
     fast = median_run(fast_floor)

@@ -27,28 +27,35 @@ def _passes(count: int) -> str:
     return "un seul passage" if count == 1 else f"médiane de {count} passages"
 
 
+def _charts(row: dict) -> str:
+    """« 3 (1,21) »: the charts a notebook drew and the seconds of the cells that drew them."""
+    return f"{row['graphiques']} ({num(row['graphiques_s'])})" if row["graphiques"] else "0"
+
+
 def _notebooks(section: dict) -> list[str]:
     lines = [
-        "| notebook | médiane (s) | plancher (s) | ratio / plancher | cible ≤ 1,5 | imports du paquet "
+        "| notebook | médiane (s) | plancher (s) | ratio / plancher | cible ≤ 1,5 | graphiques (s) "
+        "| ratio hors graphiques | imports du paquet "
         "| ratio / imports écrits | démarrage (s) | cellules (s) | arrêt (s) | cellule la plus lente |",
-        "|---|---:|---:|---:|---|---|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---|---:|---:|---|---:|---:|---:|---:|---|",
     ]
     for row in section["notebooks"]:
         if "mediane_s" not in row:
-            lines.append(f"| `{row['notebook']}` | échec : {row.get('erreur', '?')} |||||||||")
+            lines.append(f"| `{row['notebook']}` | échec : {row.get('erreur', '?')} |||||||||||")
             continue
         slow = row["cellules_lentes"][0] if row["cellules_lentes"] else None
         slow_text = f"{num(slow['secondes'])} s : `{slow['debut'].replace('|', '/')}`" if slow else "–"
         lines.append(
             f"| `{row['notebook']}` | {num(row['mediane_s'])} | {num(row['plancher_s'])} "
             f"| **{num(row['ratio_plancher'])}** | {verdict(row['ratio_plancher'], NOTEBOOK_TARGET)} "
+            f"| {_charts(row)} | {num(row['ratio_hors_graphiques'])} "
             f"| {', '.join(row['imports_du_paquet']) or '–'} | {num(row['ratio_imports_ecrits'])} "
             f"| {num(row['demarrage_s'])} | {num(row['cellules_s'])} | {num(row['arret_s'])} | {slow_text} |"
         )
     total = section["total"]
     lines.append(
         f"| **tous ({total['notebooks']})** | {num(total['somme_medianes_s'], 1)} | {num(total['somme_planchers_s'], 1)} "
-        f"| **{num(total['ratio_plancher'])}** | pire : {num(total['pire_ratio'])} || "
+        f"| **{num(total['ratio_plancher'])}** | pire : {num(total['pire_ratio'])} |||| "
         f"pire : {num(total['pire_ratio_imports_ecrits'])} |||||"
     )
     floor = section["plancher_cours"]
