@@ -27,7 +27,7 @@ def _passes(count: int) -> str:
     return "un seul passage" if count == 1 else f"médiane de {count} passages"
 
 
-def _charts(row: dict) -> str:
+def _charts_text(row: dict) -> str:
     """« 3 (1,21) »: the charts a notebook drew and the seconds of the cells that drew them."""
     return f"{row['graphiques']} ({num(row['graphiques_s'])})" if row["graphiques"] else "0"
 
@@ -48,7 +48,7 @@ def _notebooks(section: dict) -> list[str]:
         lines.append(
             f"| `{row['notebook']}` | {num(row['mediane_s'])} | {num(row['plancher_s'])} "
             f"| **{num(row['ratio_plancher'])}** | {verdict(row['ratio_plancher'], NOTEBOOK_TARGET)} "
-            f"| {_charts(row)} | {num(row['ratio_hors_graphiques'])} "
+            f"| {_charts_text(row)} | {num(row['ratio_hors_graphiques'])} "
             f"| {', '.join(row['imports_du_paquet']) or '–'} | {num(row['ratio_imports_ecrits'])} "
             f"| {num(row['demarrage_s'])} | {num(row['cellules_s'])} | {num(row['arret_s'])} | {slow_text} |"
         )
