@@ -243,6 +243,39 @@ def test_kernel_in_the_sandbox_runs_is_interrupted_by_message_and_is_cleaned_up(
     assert not Path(runtime).exists(), "the kernel's runtime folder is removed"
 
 
+def test_grading_kernel_starts_without_the_debugger_and_a_forgotten_breakpoint_does_not_stop_it(report, tmp_path):
+    from jupyter_core.utils import run_sync
+
+    km = SandboxedKernelManager(sandbox=GradingSandbox(), workdir=str(tmp_path), cwd_name="01-x")
+    code = ("import sys, json\n"
+            "loaded = sorted(m for m in sys.modules if m.startswith(('debugpy', 'pydevd')) and sys.modules[m])\n"
+            "breakpoint()\n"
+            "print(json.dumps([loaded, sys.path]))")
+
+    async def scenario():
+        await km.start_kernel()
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+            km.seal()
+            return await kc.execute_interactive(code, timeout=60, allow_stdin=False,
+                                                output_hook=lambda msg: outputs.append(msg))
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    outputs = []
+    reply = run_sync(scenario)()
+    assert reply["content"]["status"] == "ok", reply["content"]
+    text = "".join(m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream")
+    loaded, path = json.loads(text.strip().splitlines()[-1])
+    assert loaded == []
+    # As with ``python -m ipykernel_launcher``: the working folder is importable (IPython adds
+    # "" before site-packages), the launch folder (the kernel's runtime folder) is not.
+    assert "" in path and not any(entry.startswith("/tmp/coopdec-bac-a-sable") for entry in path), path
+
+
 def test_font_cache_is_built_once_for_every_kernel_of_a_batch(monkeypatch):
     # Each kernel of a batch gets its own GradingSandbox (another parent, another log): the
     # cache must still answer, or a sandboxed Python is launched for every copy (0.96 s each).

@@ -8,7 +8,13 @@ It solves the pitfalls measured in ``autograde-hardening.md`` §4:
 - interrupts are sent as messages (a signal does not cross bubblewrap);
 - the kernel is always this interpreter's ipykernel, whatever kernelspec the
   submitted notebook names;
-- ``JPY_PARENT_PID`` is not passed (the kernel lives in its own PID namespace).
+- ``JPY_PARENT_PID`` is not passed (the kernel lives in its own PID namespace);
+- the kernel starts without the debugger: nobody debugs a copy being graded,
+  and ipykernel otherwise imports debugpy at every start (0.1 to 0.18 s of a
+  0.8 to 0.95 s start, docs/performance.md). ``breakpoint()`` left in a copy
+  then does nothing (``PYTHONBREAKPOINT=0``), as in JupyterLab, where
+  debugpy's hook carries on when no debugger is attached; without it, pdb
+  would wait for input and the cell would fail.
 """
 
 from __future__ import annotations
@@ -27,10 +33,22 @@ from traitlets import Dict, Instance, Unicode, default
 from .sandbox import GradingSandbox, Prepared
 
 
+# What ``python -m ipykernel_launcher`` runs, with debugpy made unimportable first
+# (ipykernel then starts without its debugger, as it does wherever debugpy is missing).
+LAUNCH_WITHOUT_DEBUGGER = (
+    "import sys\n"
+    "sys.modules['debugpy'] = None\n"
+    "if sys.path[0] == '':\n"
+    "    del sys.path[0]\n"
+    "from ipykernel import kernelapp\n"
+    "kernelapp.launch_new_instance()\n"
+)
+
+
 def pinned_kernel_spec() -> KernelSpec:
     """The one kernel used for grading: this interpreter's ipykernel, interrupted by message."""
     return KernelSpec(
-        argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        argv=[sys.executable, "-c", LAUNCH_WITHOUT_DEBUGGER, "-f", "{connection_file}"],
         display_name="Python 3 (correction coopdec)",
         language="python",
         interrupt_mode="message",
@@ -80,6 +98,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             workdir=Path(self.workdir) if self.workdir else None,
             runtime_dir=self._runtime_dir,
             files=dict(self.extra_files),
+            extra_env={"PYTHONBREAKPOINT": "0"},
         )
         self.sandbox.give_runtime_dir(self._runtime_dir, self._prepared.uid)
         return self._prepared.argv

@@ -351,7 +351,6 @@ class GradingSandbox(LoggingConfigurable):
             "PYTHONDONTWRITEBYTECODE": "1",
             "TMPDIR": "/tmp",
             "MPLCONFIGDIR": f"{HOME}/.config/matplotlib",
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
         }
         for name in self.passthrough_env:
             if name in os.environ:
