@@ -254,26 +254,27 @@ def test_grading_kernel_starts_without_the_debugger_and_a_forgotten_breakpoint_d
 
     async def scenario():
         await km.start_kernel()
+        runtime = str(km._runtime_dir)
         kc = km.client()
         kc.start_channels()
         try:
             await kc.wait_for_ready(timeout=120)
             km.seal()
-            return await kc.execute_interactive(code, timeout=60, allow_stdin=False,
-                                                output_hook=lambda msg: outputs.append(msg))
+            return runtime, await kc.execute_interactive(code, timeout=60, allow_stdin=False,
+                                                         output_hook=lambda msg: outputs.append(msg))
         finally:
             kc.stop_channels()
             await km.shutdown_kernel(now=True)
 
     outputs = []
-    reply = run_sync(scenario)()
+    runtime, reply = run_sync(scenario)()
     assert reply["content"]["status"] == "ok", reply["content"]
     text = "".join(m["content"].get("text", "") for m in outputs if m["msg_type"] == "stream")
     loaded, path = json.loads(text.strip().splitlines()[-1])
     assert loaded == []
     # As with ``python -m ipykernel_launcher``: the working folder is importable (IPython adds
     # "" before site-packages), the launch folder (the kernel's runtime folder) is not.
-    assert "" in path and not any(entry.startswith("/tmp/coopdec-bac-a-sable") for entry in path), path
+    assert "" in path and not any(entry.startswith(runtime) for entry in path), path
 
 
 def test_font_cache_is_built_once_for_every_kernel_of_a_batch(monkeypatch):
