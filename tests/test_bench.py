@@ -96,6 +96,19 @@ def test_charts_are_counted_and_their_cells_timed_apart(tmp_path):
     assert line.count("|") == header.count("|")
 
 
+def test_a_notebook_that_failed_keeps_its_row_as_wide_as_the_table():
+    zero = {"mediane_s": 1.0, "demarrage_s": 0.0, "cellules_s": 0.0, "arret_s": 0.0}
+    section = {
+        "notebooks": [{"notebook": "notebooks/casse.ipynb", "erreur": "NameError"}],
+        "total": {"notebooks": 0, "somme_medianes_s": 0.0, "somme_planchers_s": 0.0, "ratio_plancher": 0.0,
+                  "pire_ratio": 0.0, "pire_ratio_imports_ecrits": 0.0},
+        "plancher_cours": {**zero, "arret_immediat": zero},
+    }
+    header, _, failed, total = report._notebooks(section)[:4]
+    assert "échec : NameError" in failed
+    assert failed.count("|") == total.count("|") == header.count("|")
+
+
 # Imported inside a function of coopdec but loaded before: IPython by the kernel itself,
 # matplotlib's figure classes by pyplot (they serve to check a trainee's chart).
 LOADED_ALREADY = {"IPython", "IPython.display", "matplotlib.axes", "matplotlib.container", "matplotlib.figure"}

@@ -41,7 +41,8 @@ def _notebooks(section: dict) -> list[str]:
     ]
     for row in section["notebooks"]:
         if "mediane_s" not in row:
-            lines.append(f"| `{row['notebook']}` | échec : {row.get('erreur', '?')} |||||||||||")
+            blanks = " |" * (lines[0].count("|") - 3)  # the columns after the error, left empty
+            lines.append(f"| `{row['notebook']}` | échec : {row.get('erreur', '?')} |{blanks}")
             continue
         slow = row["cellules_lentes"][0] if row["cellules_lentes"] else None
         slow_text = f"{num(slow['secondes'])} s : `{slow['debut'].replace('|', '/')}`" if slow else "–"
